@@ -1,0 +1,62 @@
+#include <fmt/format.h>
+
+#include "agents/agent.h"
+#include "env/error.h"
+#include "env/text.h"
+
+namespace collab::agents {
+
+namespace {
+
+class RandomAgent final : public Agent {
+ public:
+  std::string name() const override { return "random"; }
+  Action act(const Env&, const Observation& obs, Rng& rng) override {
+    size_t legal = 0;
+    for (uint8_t m : obs.action_mask) legal += m;
+    COLLAB_CHECK(legal > 0);
+    size_t k = rng.below(legal);
+    for (size_t a = 0; a < obs.action_mask.size(); ++a) {
+      if (obs.action_mask[a] && k-- == 0) return Action::from_act(static_cast<int32_t>(a));
+    }
+    COLLAB_CHECK(false);
+    return {};
+  }
+};
+
+class PassiveAgent final : public Agent {
+ public:
+  std::string name() const override { return "passive"; }
+  Action act(const Env& env, const Observation&, Rng& rng) override {
+    return Action::from_act(env.task().passive_act(env.episode(), rng));
+  }
+};
+
+class ExpertAgent final : public Agent {
+ public:
+  std::string name() const override { return "expert"; }
+  Action act(const Env& env, const Observation&, Rng& rng) override {
+    return Action::from_act(env.task().expert_act(env.episode(), rng));
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> builtin_agent_names() { return {"random", "passive", "expert"}; }
+
+std::unique_ptr<Agent> make_agent(std::string_view spec) {
+  if (spec == "random") return std::make_unique<RandomAgent>();
+  if (spec == "passive") return std::make_unique<PassiveAgent>();
+  if (spec == "expert") return std::make_unique<ExpertAgent>();
+  const auto names = builtin_agent_names();
+  const auto near = text::did_you_mean(spec, names);
+  throw Error(fmt::format("unknown agent '{}'{}; built-in agents: {}", spec,
+                          near.empty() ? "" : "; did you mean " + text::join_or(near) + "?",
+                          fmt::join(names, ", ")));
+}
+
+Rng policy_rng(const Env& env) {
+  return Rng(derive_seed(env.episode_seed(), static_cast<uint64_t>(env.turn()), Stream::kPolicy));
+}
+
+}  // namespace collab::agents

@@ -1,0 +1,156 @@
+// In-process stepping speed (issue: foundation benchmark). Not a test: prints figures.
+//
+// Method: the agents' actions are recorded first (expert and random, many episodes); the environment
+// is then timed replaying those actions, so agent cost and environment cost are measured apart, side
+// by side in one run. Each figure is the median over episodes of (time of the episode's steps /
+// steps); reset is outside the timed block. Reward mode "terminal" (no MR lookahead; see
+// mr_bench for MR's cost).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "agents/agent.h"
+#include "tasks/register_all.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using collab::Action;
+using collab::Env;
+
+struct Recorded {
+  uint64_t seed;
+  std::vector<int32_t> acts;
+};
+
+std::vector<Recorded> record(Env& env, collab::agents::Agent& agent, int episodes) {
+  std::vector<Recorded> out;
+  for (int i = 0; i < episodes; ++i) {
+    Recorded r{static_cast<uint64_t>(1000 + i), {}};
+    collab::Observation obs = env.reset(r.seed).obs;
+    while (!env.done()) {
+      collab::Rng rng = collab::agents::policy_rng(env);
+      const Action a = agent.act(env, obs, rng);
+      r.acts.push_back(*a.act);
+      obs = env.step(a).obs;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Median ns per step over episodes; `mode`: 0 act, 1 text, 2 advance (act, no obs/reward).
+double time_env(Env& env, const std::vector<Recorded>& eps, int mode, int repeats) {
+  std::vector<std::vector<std::string>> texts;
+  for (const auto& e : eps) {
+    std::vector<std::string> t;
+    for (int32_t a : e.acts) t.push_back(env.task().render(a));
+    texts.push_back(std::move(t));
+  }
+  std::vector<double> per_step;
+  for (int rep = 0; rep < repeats; ++rep) {
+    for (size_t i = 0; i < eps.size(); ++i) {
+      env.reset(eps[i].seed);
+      const auto& acts = eps[i].acts;
+      const auto t0 = Clock::now();
+      for (size_t k = 0; k < acts.size(); ++k) {
+        if (mode == 0) {
+          auto r = env.step(Action::from_act(acts[k]));
+          asm volatile("" : : "r"(&r) : "memory");
+        } else if (mode == 1) {
+          auto r = env.step(Action{texts[i][k], std::nullopt});
+          asm volatile("" : : "r"(&r) : "memory");
+        } else {
+          auto s = env.advance(Action::from_act(acts[k]));
+          asm volatile("" : : "r"(&s) : "memory");
+        }
+      }
+      const auto t1 = Clock::now();
+      per_step.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() /
+                         static_cast<double>(acts.size()));
+    }
+  }
+  return median(per_step);
+}
+
+double time_agent(Env& env, collab::agents::Agent& agent, const std::vector<Recorded>& eps) {
+  std::vector<double> per_call;
+  for (const auto& e : eps) {
+    collab::Observation obs = env.reset(e.seed).obs;
+    for (int32_t a : e.acts) {
+      collab::Rng rng = collab::agents::policy_rng(env);
+      const auto t0 = Clock::now();
+      auto chosen = agent.act(env, obs, rng);
+      const auto t1 = Clock::now();
+      asm volatile("" : : "r"(&chosen) : "memory");
+      per_call.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+      obs = env.step(Action::from_act(a)).obs;
+    }
+  }
+  return median(per_call);
+}
+
+double time_clone(Env& env, const std::vector<Recorded>& eps) {
+  std::vector<double> v;
+  for (const auto& e : eps) {
+    env.reset(e.seed);
+    env.step(Action::from_act(e.acts[0]));
+    if (env.done()) continue;
+    const auto t0 = Clock::now();
+    for (int k = 0; k < 100; ++k) {
+      Env c = env.clone();
+      asm volatile("" : : "r"(&c) : "memory");
+    }
+    v.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / 100);
+  }
+  return median(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int episodes = argc > 1 ? std::atoi(argv[1]) : 400;
+  const auto& reg = collab::tasks::builtin_registry();
+  Env env = reg.make("twenty_questions-v0", {{"reward", "terminal"}, {"split", "all"}});
+  auto expert = collab::agents::make_agent("expert");
+  auto random = collab::agents::make_agent("random");
+  const auto ex = record(env, *expert, episodes);
+  const auto rd = record(env, *random, episodes);
+  size_t ex_steps = 0, rd_steps = 0;
+  for (const auto& e : ex) ex_steps += e.acts.size();
+  for (const auto& e : rd) rd_steps += e.acts.size();
+
+  fmt::print("twenty_questions-v0 in-process, reward=terminal, {} episodes per row "
+             "(expert {:.1f} steps/episode, random {:.1f})\n\n",
+             episodes, double(ex_steps) / episodes, double(rd_steps) / episodes);
+  fmt::print("{:<44} {:>12} {:>14}\n", "measure", "median ns", "per second");
+  auto row = [](const std::string& name, double ns) {
+    fmt::print("{:<44} {:>12.0f} {:>14.0f}\n", name, ns, 1e9 / ns);
+  };
+  const double act_ex = time_env(env, ex, 0, 5);
+  const double act_rd = time_env(env, rd, 0, 5);
+  const double txt_ex = time_env(env, ex, 1, 5);
+  const double txt_rd = time_env(env, rd, 1, 5);
+  row("env step, act mode (expert's actions)", act_ex);
+  row("env step, act mode (random's actions)", act_rd);
+  row("env step, text mode (expert's actions)", txt_ex);
+  row("env step, text mode (random's actions)", txt_rd);
+  row("env advance, act (no obs/reward; expert's)", time_env(env, ex, 2, 5));
+  row("env clone (mid-episode)", time_clone(env, ex));
+  row("agent expert: choose an act", time_agent(env, *expert, ex));
+  row("agent random: choose an act", time_agent(env, *random, rd));
+  fmt::print("\ntargets: act-mode step <= 1000 ns: {} ({:.0f} ns)   text-mode step <= 10000 ns: {} "
+             "({:.0f} ns)\n",
+             std::max(act_ex, act_rd) <= 1000 ? "met" : "NOT met", std::max(act_ex, act_rd),
+             std::max(txt_ex, txt_rd) <= 10000 ? "met" : "NOT met", std::max(txt_ex, txt_rd));
+  return 0;
+}

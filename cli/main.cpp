@@ -1,0 +1,357 @@
+// collabgym: the command line (DESIGN §7). Exit codes: 0 success, 2 bad usage, 1 failure.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "agents/agent.h"
+#include "agents/evaluate.h"
+#include "env/error.h"
+#include "env/scenario.h"
+#include "env/trace.h"
+#include "tasks/register_all.h"
+
+namespace {
+
+using collab::Registry;
+using nlohmann::json;
+
+// A user mistake on the command line (exit code 2).
+struct UsageError : collab::Error {
+  using Error::Error;
+};
+
+// Options shared by every command that makes an environment.
+struct EnvArgs {
+  std::string task;
+  std::string scenario;
+  std::string split;
+  std::string reward;
+  std::string rollout_policy;
+  std::optional<int> mr_window, mr_samples, max_turns;
+  std::optional<double> token_cost, w_task, w_itr, noise;
+  std::vector<std::string> raw;  // --option KEY=VALUE
+
+  void add_to(CLI::App* app, bool task_required, bool with_split = true) {
+    auto* t = app->add_option("--task,-t", task, "Environment id (name-vN; a bare name = latest)");
+    if (task_required) t->required();
+    app->add_option("--scenario", scenario, "Scenario file to load instead of the task's default");
+    if (with_split) {
+      app->add_option("--split", split, "Which goals to sample: train, test or all (task default)");
+    }
+    app->add_option("--noise", noise, "User answer-noise probability (overrides the persona's)");
+    app->add_option("--reward", reward, "Reward mode: terminal, mr, mr_delta or immediate (default mr)");
+    app->add_option("--mr-window", mr_window, "MR: agent/user exchanges per forward sample (default 2)");
+    app->add_option("--mr-samples", mr_samples, "MR: forward samples per turn (default 3)");
+    app->add_option("--token-cost", token_cost, "Cost per agent token, lambda (default 5e-4)");
+    app->add_option("--w-task", w_task, "Weight of the task score in R* (default 1)");
+    app->add_option("--w-itr", w_itr, "Weight of interactivity in R* (default 1)");
+    app->add_option("--rollout-policy", rollout_policy, "MR rollout policy: expert, random or passive");
+    app->add_option("--max-turns", max_turns, "Turn limit (truncation); default: the task's");
+    app->add_option("--option,-o", raw, "Any environment option as KEY=VALUE (VALUE parsed as JSON "
+                                        "if it can be, else a string); repeatable");
+  }
+
+  json options() const {
+    json o = json::object();
+    for (const auto& kv : raw) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw UsageError(fmt::format("--option '{}': expected KEY=VALUE", kv));
+      }
+      const std::string value = kv.substr(eq + 1);
+      json v = json::parse(value, nullptr, false);
+      o[kv.substr(0, eq)] = v.is_discarded() ? json(value) : v;
+    }
+    if (!scenario.empty()) o["scenario"] = scenario;
+    if (!split.empty()) o["split"] = split;
+    if (noise) o["noise"] = *noise;
+    if (!reward.empty()) o["reward"] = reward;
+    if (!rollout_policy.empty()) o["rollout_policy"] = rollout_policy;
+    if (mr_window) o["mr_window"] = *mr_window;
+    if (mr_samples) o["mr_samples"] = *mr_samples;
+    if (max_turns) o["max_turns"] = *max_turns;
+    if (token_cost) o["token_cost"] = *token_cost;
+    if (w_task) o["w_task"] = *w_task;
+    if (w_itr) o["w_itr"] = *w_itr;
+    return o;
+  }
+};
+
+void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+int cmd_list(const Registry& reg, bool as_json) {
+  if (as_json) {
+    json out = json::array();
+    for (const auto& id : reg.ids()) {
+      auto t = reg.task(id);
+      out.push_back({{"id", id}, {"description", t->description()}});
+    }
+    print_json(out);
+    return 0;
+  }
+  for (const auto& id : reg.ids()) {
+    auto t = reg.task(id);
+    fmt::print("{:<24} {}\n", id, t->description());
+  }
+  return 0;
+}
+
+int cmd_spec(const Registry& reg, const EnvArgs& args) {
+  collab::Env env = reg.make(args.task, args.options());
+  print_json(env.spec());
+  return 0;
+}
+
+// Interactive: a person types the agent's turns.
+int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed) {
+  collab::Env env = reg.make(args.task, args.options());
+  const auto& acts = env.task().acts();
+  collab::ResetResult rr = env.reset(seed);
+  fmt::print("{} (seed {}). Type what the agent says; ':acts' lists the legal acts, ':act NAME' "
+             "sends one, ':quit' ends.\n\n",
+             env.task().id(), rr.seed);
+  fmt::print("user> {}\n", rr.obs.text);
+  collab::Observation obs = rr.obs;
+  double ret = 0;
+  std::string line;
+  while (!env.done()) {
+    fmt::print("you>  ");
+    std::fflush(stdout);
+    if (!std::getline(std::cin, line)) break;
+    if (line.empty()) continue;
+    collab::Action action;
+    if (line == ":quit" || line == ":q") break;
+    if (line == ":acts") {
+      std::vector<std::string> legal;
+      for (size_t a = 0; a < acts.size(); ++a) {
+        if (obs.action_mask[a]) legal.push_back(acts[a]);
+      }
+      fmt::print("{}\n", fmt::join(legal, "  "));
+      continue;
+    }
+    if (line.rfind(":act ", 0) == 0) {
+      const std::string name = line.substr(5);
+      auto it = std::find(acts.begin(), acts.end(), name);
+      if (it == acts.end()) {
+        fmt::print("no act named '{}' (try :acts)\n", name);
+        continue;
+      }
+      action = collab::Action::from_act(static_cast<int32_t>(it - acts.begin()));
+    } else {
+      action = collab::Action::from_text(line);
+    }
+    collab::StepResult r;
+    try {
+      r = env.step(action);
+    } catch (const collab::InvalidAction& e) {
+      fmt::print("{}\n", e.what());
+      continue;
+    }
+    ret += r.reward;
+    fmt::print("user> {}   [reward {:+.3f}]\n", r.obs.text, r.reward);
+    obs = std::move(r.obs);
+  }
+  const collab::Score s = env.score();
+  fmt::print("\n--- summary ---\ngoal: {}\nturns: {}   success: {}   score: {:.3f}   return: {:.3f}   "
+             "agent tokens: {}\n",
+             env.episode().goal(), env.turn(), s.success ? "yes" : "no", s.task, ret,
+             env.agent_tokens());
+  return 0;
+}
+
+int cmd_run(const Registry& reg, const EnvArgs& args, const std::vector<std::string>& agent_specs,
+            int episodes, uint64_t seed, bool as_json, const std::string& trace_path) {
+  if (episodes < 1) throw UsageError(fmt::format("--episodes {}: expected at least 1", episodes));
+  std::vector<std::unique_ptr<collab::agents::Agent>> agents;
+  for (const auto& spec : agent_specs) agents.push_back(collab::agents::make_agent(spec));
+  std::ofstream trace_file;
+  if (!trace_path.empty()) {
+    trace_file.open(trace_path);
+    if (!trace_file) throw collab::Error(fmt::format("cannot write trace file '{}'", trace_path));
+  }
+  collab::Env env = reg.make(args.task, args.options());
+  const bool bar = !as_json && isatty(STDERR_FILENO);
+  std::vector<collab::agents::Summary> results;
+  for (auto& agent : agents) {
+    collab::agents::RunConfig cfg;
+    cfg.episodes = episodes;
+    cfg.seed = seed;
+    if (trace_file.is_open()) cfg.trace = &trace_file;
+    if (bar) {
+      cfg.progress = [&](int done, int total) {
+        const int width = 30, filled = width * done / total;
+        fmt::print(stderr, "\r{:<8} [{:=<{}}{:<{}}] {}/{}", agent->name(), "", filled, "",
+                   width - filled, done, total);
+        if (done == total) fmt::print(stderr, "\r{:<80}\r", "");
+      };
+    }
+    results.push_back(collab::agents::evaluate(env, *agent, cfg));
+  }
+  if (as_json) {
+    if (results.size() == 1) {
+      print_json(results[0].to_json());
+    } else {
+      json out = json::array();
+      for (const auto& r : results) out.push_back(r.to_json());
+      print_json(out);
+    }
+    return 0;
+  }
+  fmt::print("{} · {} episodes · seeds {}..{} · reward {}\n", env.task().id(), episodes, seed,
+             seed + static_cast<uint64_t>(episodes) - 1, to_string(env.reward_config().mode));
+  fmt::print("{:<10} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", "success", "score", "turns",
+             "tokens", "return");
+  for (const auto& r : results) {
+    fmt::print("{:<10} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", r.agent,
+               100 * r.success_rate, 100 * r.success_stderr, r.mean_score, r.score_stderr,
+               r.mean_turns, r.mean_agent_tokens, r.mean_reward);
+  }
+  return 0;
+}
+
+int cmd_replay(const Registry& reg, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    if (!in) throw collab::Error(fmt::format("cannot open trace '{}'", path));
+    const auto report = collab::replay_trace(in, path, reg);
+    fmt::print("{}: {} episode{}, {} steps replayed identically\n", path, report.episodes,
+               report.episodes == 1 ? "" : "s", report.steps);
+  }
+  return 0;
+}
+
+int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, bool as_json) {
+  int bad = 0;
+  json out = json::array();
+  for (const auto& path : paths) {
+    std::vector<std::string> problems;
+    std::string task;
+    try {
+      const collab::ScenarioFile f = collab::load_scenario_file(path);
+      if (!f.json.is_object() || !f.json.contains("task") || !f.json["task"].is_string()) {
+        problems.push_back(fmt::format("{}: /task: missing; expected the task's name (one of: {})",
+                                       path, fmt::join(reg.ids(), ", ")));
+      } else {
+        task = f.json["task"].get<std::string>();
+        try {
+          reg.resolve(task);
+        } catch (const collab::UnknownTask& e) {
+          problems.push_back(fmt::format("{}: /task: {}", path, e.what()));
+        }
+        if (problems.empty()) reg.task(task, path);
+      }
+    } catch (const collab::ScenarioError& e) {
+      // One line per problem after the count line.
+      std::string msg = e.what();
+      size_t start = msg.find('\n');
+      if (start == std::string::npos) {
+        problems.push_back(msg);
+      } else {
+        while (start != std::string::npos) {
+          const size_t next = msg.find('\n', start + 1);
+          std::string item = msg.substr(start + 1, next == std::string::npos ? next : next - start - 1);
+          problems.push_back(item.substr(item.find_first_not_of(' ')));
+          start = next;
+        }
+      }
+    }
+    bad += !problems.empty();
+    if (as_json) {
+      out.push_back({{"path", path}, {"task", task}, {"ok", problems.empty()}, {"problems", problems}});
+    } else if (problems.empty()) {
+      fmt::print("ok      {} ({})\n", path, task);
+    } else {
+      fmt::print("INVALID {}: {} problem{}\n", path, problems.size(), problems.size() == 1 ? "" : "s");
+      for (const auto& p : problems) fmt::print("  {}\n", p);
+    }
+  }
+  if (as_json) print_json(out);
+  return bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"CollabGym: environments for training and evaluating collaborative dialogue agents"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "collabgym 0.1.0");
+
+  bool as_json = false;
+  auto* list = app.add_subcommand("list", "List the registered environment ids");
+  list->add_flag("--json", as_json, "Print JSON");
+
+  EnvArgs spec_args;
+  auto* spec = app.add_subcommand("spec", "Print an environment's spec (acts, features, limits) as JSON");
+  spec->add_option("task", spec_args.task, "Environment id")->required();
+  spec_args.add_to(spec, false);
+
+  EnvArgs play_args;
+  std::optional<uint64_t> play_seed;
+  auto* play = app.add_subcommand("play", "Play the agent's side yourself against the simulated user");
+  play->add_option("task", play_args.task, "Environment id")->required();
+  play->add_option("--seed", play_seed, "Episode seed (default: random)");
+  play_args.add_to(play, false);
+
+  EnvArgs run_args;
+  std::vector<std::string> agent_specs;
+  int episodes = 100;
+  uint64_t seed = 0;
+  std::string trace_path;
+  auto* run = app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
+  run_args.add_to(run, true);
+  run->add_option("--agent,-a", agent_specs, "Agent: random, passive or expert; repeatable")->required();
+  run->add_option("--episodes,-n", episodes, "Episodes per agent")->capture_default_str();
+  run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")->capture_default_str();
+  run->add_option("--trace", trace_path, "Write every episode as a JSON Lines trace to this file");
+  run->add_flag("--json", as_json, "Print one JSON object (an array for several agents)");
+
+  std::vector<std::string> replay_paths;
+  auto* replay = app.add_subcommand("replay", "Re-run the actions of trace files; fail on any difference");
+  replay->add_option("trace", replay_paths, "Trace files (JSON Lines)")->required();
+
+  auto* scenarios = app.add_subcommand("scenarios", "Work with scenario files");
+  scenarios->require_subcommand(1);
+  std::vector<std::string> validate_paths;
+  bool validate_json = false;
+  auto* validate = scenarios->add_subcommand("validate", "Check scenario files; report every problem");
+  validate->add_option("paths", validate_paths, "Scenario files")->required();
+  validate->add_flag("--json", validate_json, "Print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  const Registry& reg = collab::tasks::builtin_registry();
+  try {
+    if (*list) return cmd_list(reg, as_json);
+    if (*spec) return cmd_spec(reg, spec_args);
+    if (*play) return cmd_play(reg, play_args, play_seed);
+    if (*run) return cmd_run(reg, run_args, agent_specs, episodes, seed, as_json, trace_path);
+    if (*replay) return cmd_replay(reg, replay_paths);
+    if (*validate) return cmd_validate(reg, validate_paths, validate_json);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "collabgym: {}\n", e.what());
+    return 2;
+  } catch (const collab::UnknownTask& e) {
+    fmt::print(stderr, "collabgym: {}\n", e.what());
+    return 2;
+  } catch (const collab::InvalidOption& e) {
+    fmt::print(stderr, "collabgym: {}\n", e.what());
+    return 2;
+  } catch (const collab::Error& e) {
+    fmt::print(stderr, "collabgym: {}\n", e.what());
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,128 @@
+// The environment: one conversation with a simulated user, Gymnasium semantics (DESIGN §3).
+//
+//   Env env = registry.make("twenty_questions-v0", {{"reward", "mr"}});
+//   auto [obs, seed] = env.reset(42);
+//   StepResult r = env.step(Action::from_text("Is it alive?"));
+//
+// Contract:
+//  * reset(seed) starts a new episode. With a seed, the episode is a pure function of (seed, actions);
+//    without one, the seed is drawn from the Env's own stream (itself seeded by the last explicit
+//    seed, or by the OS the first time), and reported in ResetResult::seed.
+//  * step() before reset() or after terminated/truncated throws ResetNeeded. An act index out of
+//    range, or masked, throws InvalidAction naming the act. Free text is always answered: text that
+//    parses to nothing gets a confused reply and still counts as a turn; text that parses to a masked
+//    act is answered as said (the mask constrains the act channel only).
+//  * truncated is set by the framework when the turn limit (option max_turns) is reached without
+//    the task ending; terminated by the task.
+//  * clone() copies the whole episode, RNG streams included: stepping the copy with the same actions
+//    gives the same results and never touches the original.
+//  * Not thread-safe: one Env per thread. Different Envs may share a Task across threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "env/reward.h"
+#include "env/rng.h"
+#include "env/task.h"
+#include "env/types.h"
+
+namespace collab {
+
+class Env;
+
+// A policy for MR forward samples: picks the next action for `env` using `rng` (this turn's policy
+// stream). Must not step `env` itself.
+using RolloutPolicy = std::function<Action(const Env& env, Rng& rng)>;
+
+class Env {
+ public:
+  // Options: reward keys (RewardConfig), "max_turns", "scenario" (recorded; the registry loads
+  // it), and the task's own keys (Task::option_defaults). Unknown keys throw InvalidOption.
+  explicit Env(std::shared_ptr<const Task> task,
+               const nlohmann::json& options = nlohmann::json::object());
+
+  Env(const Env& other);
+  Env& operator=(const Env& other);
+  Env(Env&&) noexcept = default;
+  Env& operator=(Env&&) noexcept = default;
+  ~Env() = default;
+
+  // `options` may override task options (split, noise…) for this episode only.
+  ResetResult reset(std::optional<uint64_t> seed = std::nullopt,
+                    const nlohmann::json& options = nlohmann::json::object());
+  StepResult step(const Action& action);
+  Env clone() const { return *this; }
+  nlohmann::json spec() const;
+
+  // Inspection (never changes the episode).
+  const Task& task() const { return *task_; }
+  std::shared_ptr<const Task> task_ptr() const { return task_; }
+  bool has_episode() const { return episode_ != nullptr; }
+  const Episode& episode() const;  // throws ResetNeeded before the first reset()
+  bool done() const { return terminated_ || truncated_; }
+  bool terminated() const { return terminated_; }
+  bool truncated() const { return truncated_; }
+  int turn() const { return turn_; }
+  int max_turns() const { return cfg_->max_turns; }
+  uint64_t episode_seed() const { return episode_seed_; }
+  int agent_tokens() const { return agent_tokens_; }
+  const EventCounts& events() const { return events_; }
+  const std::vector<uint8_t>& mask() const { return mask_; }
+  const RewardConfig& reward_config() const { return cfg_->reward; }
+  const nlohmann::json& options() const { return cfg_->options; }
+  const nlohmann::json& episode_options() const { return *episode_options_; }
+  int num_acts() const { return static_cast<int>(task_->acts().size()); }
+  int num_features() const { return static_cast<int>(task_->feature_names().size()); }
+
+  // R* of the conversation as it stands (DESIGN §5).
+  double conversation_reward(RewardInfo* out = nullptr) const;
+  Observation observe(std::string text = {}) const;
+  Score score() const { return episode().score(); }
+
+  // In-process rollout policy for MR (e.g. a learner's own policy); replaces option rollout_policy.
+  void set_rollout_policy(RolloutPolicy policy);
+
+  // Plays one agent turn like step() but computes no reward and no observation (rollouts,
+  // benchmarks). Returns the user's reply text.
+  std::string advance(const Action& action, StepInfo* info = nullptr);
+
+  static nlohmann::json info_json(const Task& task, const StepInfo& info);
+
+ private:
+  struct Config {
+    nlohmann::json options;        // validated, as given (plus defaults of the task's keys)
+    nlohmann::json task_options;   // the task's keys, defaults filled in
+    RewardConfig reward;
+    int max_turns = 0;
+    std::shared_ptr<const RolloutPolicy> custom_policy;  // set_rollout_policy
+  };
+
+  void require_live(const char* what) const;
+  std::optional<int32_t> resolve(const Action& action, std::string* agent_text) const;
+  Action rollout_action(Rng& rng) const;
+  void sample_mr(RewardInfo* out) const;
+
+  std::shared_ptr<const Task> task_;
+  std::shared_ptr<const Config> cfg_;
+  std::unique_ptr<Episode> episode_;
+  std::shared_ptr<const nlohmann::json> episode_options_;
+  uint64_t env_seed_ = 0;       // last explicit reset seed (or OS entropy)
+  uint64_t resets_since_seed_ = 0;
+  uint64_t episode_seed_ = 0;
+  uint64_t stream_base_ = 0;    // root of this episode's per-turn streams (re-keyed in MR samples)
+  int turn_ = 0;
+  int agent_tokens_ = 0;
+  EventCounts events_;
+  bool terminated_ = false;
+  bool truncated_ = false;
+  double prev_mr_ = 0;          // mr_delta potential
+  std::vector<uint8_t> mask_;
+};
+
+}  // namespace collab

@@ -1,0 +1,52 @@
+// Environment ids (`name-vN`) and how to make them. Tasks are registered explicitly
+// (tasks/register_all.cpp), never by static initialisers.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "env/env.h"
+#include "env/task.h"
+
+namespace collab {
+
+// Builds a task from a scenario file path; throws ScenarioError on a bad file.
+using TaskFactory = std::function<std::shared_ptr<const Task>(const std::string& scenario_path)>;
+
+class Registry {
+ public:
+  // `default_scenario` is relative to scenario_dir() (e.g. "twenty_questions/common.json").
+  void add(std::string name, int version, std::string default_scenario, TaskFactory factory);
+
+  std::vector<std::string> ids() const;  // sorted
+  // Resolves "name-vN" exactly; a bare "name" means its latest version. Throws UnknownTask with a
+  // did-you-mean list, or naming the versions that exist.
+  std::string resolve(std::string_view id) const;
+  std::string default_scenario_path(std::string_view id) const;
+
+  // The task for `id` loaded from `scenario_path` (default scenario if empty). Tasks are immutable:
+  // one instance per (id, file) is cached and shared. Thread-safe.
+  std::shared_ptr<const Task> task(std::string_view id, const std::string& scenario_path = "") const;
+  // A new environment; options["scenario"] (if present) picks the scenario file.
+  Env make(std::string_view id, const nlohmann::json& options = nlohmann::json::object()) const;
+
+ private:
+  struct Entry {
+    std::string name;
+    int version;
+    std::string default_scenario;
+    TaskFactory factory;
+  };
+  std::map<std::string, Entry> entries_;  // by id
+  mutable std::mutex mu_;
+  mutable std::map<std::pair<std::string, std::string>, std::shared_ptr<const Task>> cache_;
+};
+
+}  // namespace collab

@@ -1,0 +1,75 @@
+// Values exchanged across the environment contract (DESIGN §3).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace collab {
+
+// Things the simulated user noticed about the agent's turn; the interactivity judge counts them.
+enum class Event : uint8_t {
+  kInformative,  // a question that drew out missing, goal-relevant information
+  kRedundant,    // a question whose answer was already known or implied
+  kIrrelevant,   // a question about something that does not bear on the goal
+  kIgnored,      // an action that contradicts what the user already said
+};
+inline constexpr int kEventKinds = 4;
+
+// What the agent does on its turn. At least one channel must be set.
+//  - act only:   a dialogue act index (RL policies); its text form is the task's rendering.
+//  - text only:  free text (language agents); the task parses it into an act, or into nothing.
+//  - both:       the act is what happens; the text is what the agent literally said (trace, tokens).
+struct Action {
+  std::string text;
+  std::optional<int32_t> act;
+
+  static Action from_act(int32_t a) { return Action{{}, a}; }
+  static Action from_text(std::string t) { return Action{std::move(t), std::nullopt}; }
+};
+
+struct Observation {
+  std::string text;                   // the simulated user's latest message
+  std::vector<float> features;        // task encoding, size == spec feature count
+  std::vector<uint8_t> action_mask;   // 1 = act legal now, size == act count
+  int turn = 0;                       // agent turns taken so far in this episode
+};
+
+// Breakdown of one turn's reward (DESIGN §5). All zero where the mode does not compute a part.
+struct RewardInfo {
+  double task = 0;             // evaluator score of the conversation as it stands, [0, 1]
+  double interactivity = 0;    // rule-based judge, [0, 1]
+  double token_cost = 0;       // min(lambda * agent_tokens, 1)
+  double total = 0;            // R* = w_task*task + w_itr*interactivity - token_cost
+  double mr = 0;               // mean R* over the forward samples (mr modes)
+  double spread = 0;           // population std-dev of the samples' R*
+  int samples = 0;             // forward samples played this turn
+};
+
+// What step() reports besides the observation, in typed form (see Env::info_json for the JSON).
+struct StepInfo {
+  std::optional<int32_t> act;  // the act that happened; empty when text parsed to nothing
+  bool understood = true;      // false when free text parsed to no act
+  std::string agent_text;      // what the agent said (its text, or the act's rendering)
+  int agent_tokens = 0;        // tokens of this turn's agent message
+  std::optional<Event> event;  // what the user noticed about this turn (interactivity judge)
+  double score = 0;            // evaluator score now, [0, 1]
+  bool success = false;        // evaluator success now
+  RewardInfo reward;
+};
+
+struct ResetResult {
+  Observation obs;
+  uint64_t seed = 0;           // the episode seed actually used (replays the episode)
+};
+
+struct StepResult {
+  Observation obs;
+  double reward = 0;
+  bool terminated = false;  // ended inside the task (solved, user gave up, final answer)
+  bool truncated = false;   // cut from outside (turn limit)
+  StepInfo info;
+};
+
+}  // namespace collab

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The main job for now: the built-in agents play 20 Questions on the test split and a results
+# table is printed, then one expert game is shown turn by turn from its trace.
+set -euo pipefail
+BUILD="${1:-build}"
+BIN="$BUILD/cli/collabgym"
+
+echo "== environments =="
+"$BIN" list
+echo
+echo "== random vs passive vs expert on 20 Questions (test split, 200 episodes each) =="
+"$BIN" run --task twenty_questions-v0 --split test --agent random --agent passive --agent expert \
+  --episodes 200 --seed 0 --reward mr
+echo
+echo "== one expert game, from its trace =="
+TRACE="$(mktemp --suffix=.jsonl)"
+trap 'rm -f "$TRACE"' EXIT
+"$BIN" run --task twenty_questions-v0 --split test --agent expert --episodes 1 --seed 7 \
+  --trace "$TRACE" --json > /dev/null
+/usr/bin/python3 - "$TRACE" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["type"] == "turn":
+        extra = f'   [reward {r["reward"]:+.3f}]' if r["who"] == "user" and r["turn"] > 0 else ""
+        print(f'{r["who"]:>5}: {r["text"]}{extra}')
+    elif r["type"] == "end":
+        print(f'-- {r["turns"]} turns, success={r["success"]}, score={r["score"]:.3f}')
+PY
+"$BIN" replay "$TRACE"

@@ -1,0 +1,63 @@
+// 20 Questions: the user thinks of an everyday object; the agent asks yes/no questions and guesses.
+// The spec (acts, features, user, evaluator, expert) is tasks/twenty_questions/README.md.
+// This is the tutorial task: read it first when writing a new one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/task.h"
+#include "env/text.h"
+#include "tasks/twenty_questions/catalog.h"
+
+namespace collab::tasks::twenty_questions {
+
+inline constexpr const char* kName = "twenty_questions";
+inline constexpr int kVersion = 0;
+inline constexpr const char* kDefaultScenario = "twenty_questions/common.json";
+
+class TwentyQuestions final : public Task {
+ public:
+  explicit TwentyQuestions(Catalog catalog);
+  static std::shared_ptr<const Task> from_file(const std::string& path);
+
+  std::string name() const override { return kName; }
+  int version() const override { return kVersion; }
+  std::string description() const override;
+  const std::vector<std::string>& acts() const override { return acts_; }
+  const std::vector<std::string>& feature_names() const override { return features_; }
+  int default_max_turns() const override { return catalog_.patience; }
+
+  nlohmann::json option_defaults() const override;
+  void validate_options(const nlohmann::json& options) const override;
+  std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
+
+  std::optional<int32_t> parse(std::string_view text, const Episode& ep) const override;
+  std::string render(int32_t act) const override;
+
+  int32_t expert_act(const Episode& ep, Rng& rng) const override;
+  int32_t passive_act(const Episode& ep, Rng& rng) const override;
+  nlohmann::json scenario_info() const override;
+
+  // Act layout: [ask:<attribute>…, guess:<object>…].
+  int32_t ask_act(size_t attribute) const { return static_cast<int32_t>(attribute); }
+  int32_t guess_act(size_t object) const {
+    return static_cast<int32_t>(catalog_.attributes.size() + object);
+  }
+  bool is_ask(int32_t act) const { return act < static_cast<int32_t>(catalog_.attributes.size()); }
+  const Catalog& catalog() const { return catalog_; }
+
+  // The noise level the expert assumes when it weighs answers (it never sees the persona).
+  static constexpr double kExpertAssumedNoise = 0.05;
+
+ private:
+  Catalog catalog_;
+  std::vector<std::string> acts_;
+  std::vector<std::string> features_;
+  std::vector<size_t> train_, test_, all_;  // object indices by split
+  text::PhraseMatcher attribute_phrases_;   // label = attribute index
+  text::PhraseMatcher object_names_;        // label = object index
+};
+
+}  // namespace collab::tasks::twenty_questions

@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include "agents/agent.h"
+#include "agents/evaluate.h"
+#include "env/error.h"
+#include "tasks/register_all.h"
+
+namespace collab::agents {
+namespace {
+
+TEST(Agents, FactoryKnowsTheBuiltinsAndSuggests) {
+  for (const auto& n : builtin_agent_names()) EXPECT_EQ(make_agent(n)->name(), n);
+  try {
+    make_agent("expret");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean expert"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Agents, RandomOnlyPicksLegalActs) {
+  Env env = tasks::builtin_registry().make("twenty_questions-v0", {{"reward", "terminal"}});
+  auto agent = make_agent("random");
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    Observation obs = env.reset(seed).obs;
+    while (!env.done()) {
+      Rng rng = policy_rng(env);
+      const Action a = agent->act(env, obs, rng);
+      ASSERT_TRUE(a.act.has_value());
+      ASSERT_TRUE(obs.action_mask[static_cast<size_t>(*a.act)]);
+      obs = env.step(a).obs;
+    }
+  }
+}
+
+TEST(Evaluate, IsDeterministicAndCountsEpisodes) {
+  Env env = tasks::builtin_registry().make("twenty_questions-v0", {{"reward", "terminal"}});
+  auto agent = make_agent("random");
+  RunConfig cfg;
+  cfg.episodes = 25;
+  cfg.seed = 3;
+  std::vector<EpisodeResult> a, b;
+  const Summary s1 = evaluate(env, *agent, cfg, &a);
+  const Summary s2 = evaluate(env, *agent, cfg, &b);
+  ASSERT_EQ(a.size(), 25u);
+  EXPECT_EQ(s1.to_json(), s2.to_json());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].seed, 3 + i);
+    EXPECT_EQ(a[i].turns, b[i].turns);
+    EXPECT_GT(a[i].agent_tokens, 0);
+  }
+  EXPECT_GE(s1.success_rate, 0.0);
+  EXPECT_LE(s1.success_rate, 1.0);
+}
+
+}  // namespace
+}  // namespace collab::agents

@@ -1,0 +1,115 @@
+// Runs the collabgym executable as a user would: exit codes, --json output, --help.
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+namespace {
+
+struct CliResult {
+  int code;
+  std::string out;
+};
+
+CliResult run(const std::string& args) {
+  const std::string cmd = std::string(COLLABGYM_BIN) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string temp_path(const std::string& name) {
+  return (::testing::TempDir().empty() ? std::string("/tmp/") : ::testing::TempDir()) + name;
+}
+
+TEST(Cli, RunJsonHasTheDocumentedFields) {
+  const CliResult r = run("run --task twenty_questions-v0 --agent expert --episodes 20 --seed 1 "
+                    "--split test --reward terminal --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"success_rate", "mean_score", "mean_turns", "mean_agent_tokens",
+                          "episodes", "mean_reward"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["episodes"], 20);
+  EXPECT_GT(j["success_rate"].get<double>(), 0.5);
+}
+
+TEST(Cli, BadUsageExitsTwoWithAMessage) {
+  CliResult r = run("run --task twenty_question --agent expert");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("did you mean twenty_questions-v0"), std::string::npos) << r.out;
+  r = run("run --task twenty_questions --agent expret");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("did you mean expert"), std::string::npos) << r.out;
+  r = run("run --task twenty_questions --agent expert --mr-window 99");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("mr_window"), std::string::npos) << r.out;
+  r = run("frobnicate");
+  EXPECT_EQ(r.code, 2);
+  r = run("run --agent expert");  // --task missing
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(Cli, HelpOnEverySubcommand) {
+  for (const char* sub : {"", "list", "spec", "play", "run", "replay", "scenarios validate"}) {
+    const CliResult r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
+  }
+}
+
+TEST(Cli, TraceThenReplay) {
+  const std::string trace = temp_path("cli_trace.jsonl");
+  CliResult r = run("run --task twenty_questions --agent random --agent expert --episodes 3 --trace " +
+              trace + " --mr-samples 1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("replay " + trace);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("6 episodes"), std::string::npos) << r.out;
+  r = run("replay /nonexistent/trace.jsonl");
+  EXPECT_EQ(r.code, 1);
+}
+
+TEST(Cli, ScenariosValidateReportsEveryProblem) {
+  CliResult r = run(std::string("scenarios validate ") + COLLAB_SOURCE_DIR +
+              "/scenarios/twenty_questions/common.json");
+  EXPECT_EQ(r.code, 0) << r.out;
+  const std::string bad = temp_path("bad_scenario.json");
+  std::ofstream(bad) << R"({"task": "twenty_questions",
+    "attributes": [{"name": "alive", "question": "Is it alive?", "phrases": ["alive"]},
+                   {"name": "big", "question": "Is it big?", "phrases": [3]}],
+    "objects": [{"name": "dog", "category": "animal", "attributes": {"alive": "yes", "big": "maybe"}},
+                {"name": "cat", "category": "animal", "split": "test", "attributes": {"alive": "yes"}}]})";
+  r = run("scenarios validate " + bad);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("/attributes/1/phrases/0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/objects/0/attributes/big"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/objects/1/attributes/big: missing"), std::string::npos) << r.out;
+  r = run("scenarios validate --json " + bad);
+  EXPECT_EQ(r.code, 1);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j[0]["ok"], false);
+  EXPECT_GE(j[0]["problems"].size(), 3u);
+}
+
+TEST(Cli, ListAndSpec) {
+  CliResult r = run("list --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["id"], "twenty_questions-v0");
+  r = run("spec twenty_questions");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto spec = nlohmann::json::parse(r.out);
+  EXPECT_EQ(spec["acts"].size(), spec["action_space"]["n"].get<size_t>());
+}
+
+}  // namespace

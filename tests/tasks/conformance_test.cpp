@@ -1,0 +1,216 @@
+// The checker run over every registered environment id (DESIGN §3): determinism, cloning, errors,
+// masks, text round trips and trace replay. A new task gets all of this by registering.
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "agents/agent.h"
+#include "env/error.h"
+#include "env/trace.h"
+#include "tasks/register_all.h"
+
+namespace collab {
+namespace {
+
+const Registry& reg() { return tasks::builtin_registry(); }
+
+// Plays one episode with the random agent, sending every other action as text, into a trace.
+std::string play_traced(Env& env, uint64_t seed) {
+  std::ostringstream out;
+  TraceWriter trace(out);
+  auto agent = agents::make_agent("random");
+  ResetResult rr = env.reset(seed);
+  trace.begin(env, rr);
+  Observation obs = rr.obs;
+  while (!env.done()) {
+    Rng rng = agents::policy_rng(env);
+    Action a = agent->act(env, obs, rng);
+    if (env.turn() % 2 == 1) a = Action::from_text(env.task().render(*a.act));
+    StepResult r = env.step(a);
+    trace.step(env, a, r);
+    obs = std::move(r.obs);
+  }
+  return out.str();
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  Env make(const nlohmann::json& o = {{"mr_samples", 2}}) { return reg().make(GetParam(), o); }
+};
+
+TEST_P(Conformance, SameSeedGivesTheSameTraceByteForByte) {
+  Env a = make(), b = make();
+  const std::string ta = play_traced(a, 123);
+  const std::string tb = play_traced(b, 123);
+  EXPECT_FALSE(ta.empty());
+  EXPECT_EQ(ta, tb);
+  EXPECT_NE(ta, play_traced(a, 124));
+}
+
+TEST_P(Conformance, DifferentSeedsGiveDifferentGoals) {
+  Env env = make();
+  std::set<std::string> goals;
+  for (uint64_t s = 0; s < 20; ++s) {
+    env.reset(s);
+    goals.insert(env.episode().goal());
+  }
+  EXPECT_GT(goals.size(), 1u);
+}
+
+TEST_P(Conformance, CloneReplaysIdenticallyAndLeavesTheOriginalAlone) {
+  Env env = make();
+  env.reset(77);
+  auto agent = agents::make_agent("random");
+  Observation obs = env.observe();
+  for (int i = 0; i < 2 && !env.done(); ++i) {
+    Rng rng = agents::policy_rng(env);
+    obs = env.step(agent->act(env, obs, rng)).obs;
+  }
+  ASSERT_FALSE(env.done());
+  const Observation before = env.observe();
+  const int turn_before = env.turn();
+
+  Env copy = env.clone();
+  std::vector<Action> actions;
+  std::vector<StepResult> copy_results;
+  Observation cobs = before;
+  while (!copy.done()) {
+    Rng rng = agents::policy_rng(copy);
+    actions.push_back(agent->act(copy, cobs, rng));
+    copy_results.push_back(copy.step(actions.back()));
+    cobs = copy_results.back().obs;
+  }
+  // The original did not move.
+  EXPECT_EQ(env.turn(), turn_before);
+  EXPECT_EQ(env.observe().features, before.features);
+  EXPECT_EQ(env.observe().action_mask, before.action_mask);
+  // And the same actions give the same results.
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const StepResult r = env.step(actions[i]);
+    const StepResult& c = copy_results[i];
+    EXPECT_EQ(r.obs.text, c.obs.text);
+    EXPECT_EQ(r.obs.features, c.obs.features);
+    EXPECT_EQ(r.obs.action_mask, c.obs.action_mask);
+    EXPECT_EQ(r.reward, c.reward);
+    EXPECT_EQ(r.terminated, c.terminated);
+    EXPECT_EQ(r.truncated, c.truncated);
+  }
+  EXPECT_TRUE(env.done());
+}
+
+TEST_P(Conformance, ContractViolationsRaise) {
+  Env env = make();
+  EXPECT_THROW(env.step(Action::from_act(0)), ResetNeeded);
+  env.reset(5);
+  EXPECT_THROW(env.step(Action::from_act(env.num_acts())), InvalidAction);
+  EXPECT_THROW(env.step(Action::from_act(-1)), InvalidAction);
+  EXPECT_THROW(env.step(Action{}), InvalidAction);
+  // Play to the end with the expert, looking for a masked act on the way.
+  std::optional<int32_t> masked;
+  auto expert = agents::make_agent("expert");
+  Observation obs = env.observe();
+  while (!env.done()) {
+    for (size_t a = 0; a < obs.action_mask.size() && !masked; ++a) {
+      if (!obs.action_mask[a]) {
+        masked = static_cast<int32_t>(a);
+        try {
+          env.step(Action::from_act(*masked));
+          ADD_FAILURE() << "masked act " << a << " was accepted";
+        } catch (const InvalidAction& e) {
+          EXPECT_NE(std::string(e.what()).find(env.task().acts()[a]), std::string::npos)
+              << "the message should name the act: " << e.what();
+        }
+      }
+    }
+    Rng rng = agents::policy_rng(env);
+    obs = env.step(expert->act(env, obs, rng)).obs;
+  }
+  EXPECT_THROW(env.step(Action::from_act(0)), ResetNeeded);
+}
+
+TEST_P(Conformance, MasksAndFeaturesMatchTheSpec) {
+  Env env = make();
+  const auto spec = env.spec();
+  const size_t n_acts = spec["acts"].size();
+  const size_t n_feats = spec["features"].size();
+  EXPECT_EQ(spec["action_space"]["n"].get<size_t>(), n_acts);
+  std::set<std::string> unique(env.task().acts().begin(), env.task().acts().end());
+  EXPECT_EQ(unique.size(), n_acts) << "act names must be unique";
+  auto agent = agents::make_agent("random");
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    ResetResult rr = env.reset(seed);
+    Observation obs = rr.obs;
+    while (true) {
+      ASSERT_EQ(obs.action_mask.size(), n_acts);
+      ASSERT_EQ(obs.features.size(), n_feats);
+      for (float f : obs.features) ASSERT_TRUE(std::isfinite(f));
+      if (env.done()) break;
+      size_t legal = 0;
+      for (auto m : obs.action_mask) legal += m;
+      ASSERT_GT(legal, 0u) << "no legal act at turn " << env.turn();
+      Rng rng = agents::policy_rng(env);
+      obs = env.step(agent->act(env, obs, rng)).obs;
+    }
+  }
+}
+
+TEST_P(Conformance, EveryActsRenderingParsesBackToIt) {
+  Env env = make();
+  env.reset(1);
+  for (int32_t a = 0; a < env.num_acts(); ++a) {
+    const std::string text = env.task().render(a);
+    EXPECT_EQ(env.task().parse(text, env.episode()), std::optional<int32_t>(a))
+        << env.task().acts()[static_cast<size_t>(a)] << " renders as \"" << text << "\"";
+  }
+}
+
+TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
+  Env env = make();
+  std::string trace = play_traced(env, 9) + play_traced(env, 10);
+  std::istringstream in(trace);
+  const ReplayReport report = replay_trace(in, "trace", reg());
+  EXPECT_EQ(report.episodes, 2);
+  EXPECT_GT(report.steps, 1);
+
+  // Change one user reply: replay must fail and say where.
+  const auto pos = trace.find("\"who\":\"user\"", trace.find("\"turn\":1"));
+  ASSERT_NE(pos, std::string::npos);
+  const auto text_pos = trace.find("\"text\":\"", pos) + 8;
+  trace.insert(text_pos, "X");
+  std::istringstream bad(trace);
+  try {
+    replay_trace(bad, "trace", reg());
+    FAIL() << "tampered trace replayed";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("trace:"), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllRegistered, Conformance, ::testing::ValuesIn(reg().ids()),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (auto& c : s) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return s;
+                         });
+
+TEST(Registry, UnknownIdsSuggestNearOnes) {
+  try {
+    reg().make("twenty_question-v0");
+    FAIL() << "expected UnknownTask";
+  } catch (const UnknownTask& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean twenty_questions-v0"), std::string::npos)
+        << e.what();
+  }
+  try {
+    reg().make("twenty_questions-v9");
+    FAIL() << "expected UnknownTask";
+  } catch (const UnknownTask& e) {
+    EXPECT_NE(std::string(e.what()).find("v0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(reg().resolve("twenty_questions"), "twenty_questions-v0");
+  EXPECT_THROW(reg().make("nothing-like-it"), UnknownTask);
+}
+
+}  // namespace
+}  // namespace collab
