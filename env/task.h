@@ -29,7 +29,6 @@ struct UserReply {
 struct Score {
   double task = 0;      // task metric in [0, 1]
   bool success = false;
-  nlohmann::json components = nlohmann::json::object();  // task-specific figures (questions used…)
 };
 
 class Episode {
@@ -43,6 +42,8 @@ class Episode {
   virtual UserReply respond(std::optional<int32_t> act, Rng& rng) = 0;
   // Evaluate the conversation so far. Must work on unfinished conversations.
   virtual Score score() const = 0;
+  // Task-specific figures behind the score (questions used…), for reports and traces.
+  virtual nlohmann::json score_components() const { return nlohmann::json::object(); }
   // Write the task's features (size = feature count) and legal-act mask (size = act count).
   virtual void features(std::span<float> out) const = 0;
   virtual void mask(std::span<uint8_t> out) const = 0;

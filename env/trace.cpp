@@ -48,7 +48,7 @@ nlohmann::json TraceWriter::end_line(const Env& env) {
   const Score s = env.score();
   return {{"type", "end"},         {"turns", env.turn()},
           {"score", s.task},       {"success", s.success},
-          {"agent_tokens", env.agent_tokens()}, {"components", s.components}};
+          {"agent_tokens", env.agent_tokens()}, {"components", env.episode().score_components()}};
 }
 
 void TraceWriter::write(const nlohmann::json& line) { out_ << line.dump() << '\n'; }

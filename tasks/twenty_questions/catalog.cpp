@@ -212,6 +212,15 @@ Catalog Catalog::load(const ScenarioFile& file) {
   Problems pr(file.path);
   Catalog c = parse(file, pr);
   pr.throw_if_any();
+  c.by_attribute.resize(c.attributes.size() * c.objects.size());
+  c.bits.assign(c.attributes.size() * 3 * c.words(), 0);
+  for (size_t a = 0; a < c.attributes.size(); ++a) {
+    for (size_t o = 0; o < c.objects.size(); ++o) {
+      const Value v = c.objects[o].values[a];
+      c.by_attribute[a * c.objects.size() + o] = v;
+      c.bits[(a * 3 + static_cast<size_t>(v)) * c.words() + o / 64] |= uint64_t{1} << (o % 64);
+    }
+  }
   return c;
 }
 

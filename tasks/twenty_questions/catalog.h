@@ -42,6 +42,19 @@ struct Catalog {
   std::vector<Persona> personas;
   int patience = 20;           // questions (guesses included) before the user ends the game
   int max_wrong_guesses = 5;   // wrong guesses before the user gives up
+  // Values again, attribute-major ([attribute * objects + object]): the hot loops scan one
+  // attribute over all objects, so this layout keeps them in contiguous memory.
+  std::vector<Value> by_attribute;
+  Value value(size_t object, size_t attribute) const {
+    return by_attribute[attribute * objects.size() + object];
+  }
+  const Value* column(size_t attribute) const { return &by_attribute[attribute * objects.size()]; }
+  // The same as bit sets: bit o of value_bits(a, v) is set when object o has value v for attribute a.
+  size_t words() const { return (objects.size() + 63) / 64; }
+  std::vector<uint64_t> bits;  // [(attribute * 3 + value) * words() + word]
+  const uint64_t* value_bits(size_t attribute, Value v) const {
+    return &bits[(attribute * 3 + static_cast<size_t>(v)) * words()];
+  }
 
   // Validates everything; throws ScenarioError listing every problem with its JSON path.
   static Catalog load(const ScenarioFile& file);

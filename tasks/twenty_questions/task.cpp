@@ -1,6 +1,7 @@
 #include "tasks/twenty_questions/task.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -26,8 +27,11 @@ class Game final : public Episode {
         opening_variant_(opening_variant),
         answers_(task->catalog().attributes.size(), Answer::kUnasked),
         guessed_(task->catalog().objects.size(), 0),
-        consistent_(task->catalog().objects.size(), 1),
-        candidates_(static_cast<int>(task->catalog().objects.size())) {}
+        consistent_(task->catalog().words(), ~uint64_t{0}),
+        candidates_(static_cast<int>(task->catalog().objects.size())) {
+    const size_t tail = task->catalog().objects.size() % 64;
+    if (tail != 0) consistent_.back() = (uint64_t{1} << tail) - 1;
+  }
 
   std::unique_ptr<Episode> clone() const override { return std::make_unique<Game>(*this); }
 
@@ -76,11 +80,14 @@ class Game final : public Episode {
     s.success = solved_;
     // Success, discounted by questions used: 1.0 on the first question, 0.5 on the last.
     s.task = solved_ ? 1.0 - 0.5 * (questions_ - 1) / std::max(1, patience - 1) : 0.0;
-    s.components = {{"questions_used", questions_},
-                    {"wrong_guesses", wrong_},
-                    {"solved", solved_},
-                    {"gave_up", gave_up_}};
     return s;
+  }
+
+  nlohmann::json score_components() const override {
+    return {{"questions_used", questions_},
+            {"wrong_guesses", wrong_},
+            {"solved", solved_},
+            {"gave_up", gave_up_}};
   }
 
   void features(std::span<float> out) const override {
@@ -97,9 +104,13 @@ class Game final : public Episode {
   }
 
   void mask(std::span<uint8_t> out) const override {
-    const size_t na = answers_.size();
-    for (size_t a = 0; a < na; ++a) out[a] = answers_[a] == Answer::kUnasked;
-    for (size_t o = 0; o < guessed_.size(); ++o) out[na + o] = !guessed_[o];
+    const size_t na = answers_.size(), no = guessed_.size();
+    // Raw restrict pointers: uint8_t may alias anything, which otherwise blocks vectorisation.
+    uint8_t* __restrict dst = out.data();
+    const uint8_t* __restrict guessed = guessed_.data();
+    const Answer* __restrict answers = answers_.data();
+    for (size_t a = 0; a < na; ++a) dst[a] = answers[a] == Answer::kUnasked;
+    for (size_t o = 0; o < no; ++o) dst[na + o] = guessed[o] ^ 1;
   }
 
   std::string goal() const override { return task_->catalog().objects[target_].name; }
@@ -124,17 +135,16 @@ class Game final : public Episode {
       return r;
     }
     // Informative if the objects still consistent with what was said disagree on this attribute.
-    bool split = false;
-    std::optional<Value> first;
-    for (size_t o = 0; o < cat.objects.size() && !split; ++o) {
-      if (!consistent_[o]) continue;
-      const Value v = cat.objects[o].values[a];
-      if (!first) first = v;
-      else split = v != *first;
+    int values_seen = 0;
+    for (Value v : {Value::kNo, Value::kYes, Value::kSometimes}) {
+      const uint64_t* vb = cat.value_bits(a, v);
+      uint64_t any = 0;
+      for (size_t w = 0; w < consistent_.size(); ++w) any |= consistent_[w] & vb[w];
+      values_seen += any != 0;
     }
-    r.event = split ? Event::kInformative : Event::kRedundant;
+    r.event = values_seen > 1 ? Event::kInformative : Event::kRedundant;
 
-    const Value truth = cat.objects[target_].values[a];
+    const Value truth = cat.value(target_, a);
     Answer said = truth == Value::kSometimes ? Answer::kUnsure
                   : truth == Value::kYes     ? Answer::kYes
                                              : Answer::kNo;
@@ -142,11 +152,14 @@ class Game final : public Episode {
       said = said == Answer::kYes ? Answer::kNo : Answer::kYes;  // persona mistake
     }
     answers_[a] = said;
-    for (size_t o = 0; o < cat.objects.size(); ++o) {
-      if (consistent_[o] && !matches(cat.objects[o].values[a], said)) {
-        consistent_[o] = 0;
-        --candidates_;
-      }
+    const Value said_value = said == Answer::kYes ? Value::kYes
+                             : said == Answer::kNo ? Value::kNo
+                                                   : Value::kSometimes;
+    const uint64_t* keep = cat.value_bits(a, said_value);
+    candidates_ = 0;
+    for (size_t w = 0; w < consistent_.size(); ++w) {
+      consistent_[w] &= keep[w];
+      candidates_ += std::popcount(consistent_[w]);
     }
     r.text = answer_text(said);
     return r;
@@ -163,27 +176,19 @@ class Game final : public Episode {
       return r;
     }
     // Guessing something the answers already ruled out ignores what the user said.
-    if (!consistent_[o] || guessed_[o]) r.event = Event::kIgnored;
+    const uint64_t bit = uint64_t{1} << (o % 64);
+    const bool consistent = (consistent_[o / 64] & bit) != 0;
+    if (!consistent || guessed_[o]) r.event = Event::kIgnored;
     if (!guessed_[o]) {
       guessed_[o] = 1;
       ++wrong_;
-      if (consistent_[o]) {
-        consistent_[o] = 0;
+      if (consistent) {
+        consistent_[o / 64] &= ~bit;
         --candidates_;
       }
     }
     r.text = fmt::format("No, it's not {}.", with_article(cat.objects[o].name));
     return r;
-  }
-
-  static bool matches(Value v, Answer said) {
-    switch (said) {
-      case Answer::kYes: return v == Value::kYes;
-      case Answer::kNo: return v == Value::kNo;
-      case Answer::kUnsure: return v == Value::kSometimes;
-      case Answer::kUnasked: return true;
-    }
-    return true;
   }
 
   static std::string answer_text(Answer a) {
@@ -203,7 +208,7 @@ class Game final : public Episode {
   int opening_variant_;
   std::vector<Answer> answers_;
   std::vector<uint8_t> guessed_;
-  std::vector<uint8_t> consistent_;  // consistent with every answer so far and not guessed
+  std::vector<uint64_t> consistent_;  // bit set: consistent with every answer, not guessed
   int candidates_;
   int questions_ = 0;
   int wrong_ = 0;
@@ -360,24 +365,23 @@ int32_t TwentyQuestions::expert_act(const Episode& ep, Rng&) const {
   static constexpr double kLik[3][3] = {{1 - e - kTiny, e, kTiny},
                                          {e, 1 - e - kTiny, kTiny},
                                          {kTiny, kTiny, 1 - 2 * kTiny}};
+  const size_t n = objs.size();
   thread_local std::vector<double> post;
-  post.assign(objs.size(), 0.0);
-  double z = 0;
-  for (size_t o = 0; o < objs.size(); ++o) {
-    if (g.guessed()[o]) continue;
-    double p = 1;
-    for (size_t a = 0; a < na; ++a) {
-      const auto ans = g.answers()[a];
-      if (ans == Answer::kUnasked) continue;
-      const int col = ans == Answer::kNo ? 0 : ans == Answer::kYes ? 1 : 2;
-      p *= kLik[static_cast<int>(objs[o].values[a])][col];
-    }
-    post[o] = p;
-    z += p;
+  post.resize(n);
+  for (size_t o = 0; o < n; ++o) post[o] = g.guessed()[o] ? 0.0 : 1.0;
+  for (size_t a = 0; a < na; ++a) {
+    const auto ans = g.answers()[a];
+    if (ans == Answer::kUnasked) continue;
+    const int col = ans == Answer::kNo ? 0 : ans == Answer::kYes ? 1 : 2;
+    const Value* column = catalog_.column(a);
+    const double lik[3] = {kLik[0][col], kLik[1][col], kLik[2][col]};
+    for (size_t o = 0; o < n; ++o) post[o] *= lik[static_cast<int>(column[o])];
   }
+  double z = 0;
+  for (size_t o = 0; o < n; ++o) z += post[o];
   COLLAB_CHECK(z > 0);
   size_t best = 0;
-  for (size_t o = 0; o < objs.size(); ++o) {
+  for (size_t o = 0; o < n; ++o) {
     post[o] /= z;
     if (post[o] > post[best]) best = o;
   }
@@ -392,7 +396,8 @@ int32_t TwentyQuestions::expert_act(const Episode& ep, Rng&) const {
   for (size_t a = 0; a < na; ++a) {
     if (g.answers()[a] != Answer::kUnasked) continue;
     double pv[3] = {0, 0, 0};
-    for (size_t o = 0; o < objs.size(); ++o) pv[static_cast<int>(objs[o].values[a])] += post[o];
+    const Value* column = catalog_.column(a);
+    for (size_t o = 0; o < n; ++o) pv[static_cast<int>(column[o])] += post[o];
     double pans[3] = {0, 0, 0}, hcond = 0;
     for (int v = 0; v < 3; ++v) {
       hcond += pv[v] * cond_entropy[v];

@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include "env/error.h"
+#include "tests/tasks/twenty_questions/tq_test_util.h"
+
+namespace collab::tasks::twenty_questions {
+namespace {
+
+using testing::act_index;
+using testing::make_env;
+using testing::target;
+using testing::tq;
+
+std::string expected_answer(Value v) {
+  return v == Value::kYes ? "Yes." : v == Value::kNo ? "No." : "Hmm, not sure. Sometimes.";
+}
+
+TEST(TwentyQuestionsUser, AnswersFollowTheCatalogWithoutNoise) {
+  Env env = make_env({{"noise", 0.0}, {"split", "all"}, {"reward", "terminal"}, {"max_turns", 100}});
+  const auto& attrs = tq(env).catalog().attributes;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    env.reset(seed);
+    const Object& obj = target(env);
+    // Ask 19 questions (the 20th would end the game), rotating through the attributes.
+    for (size_t k = 0; k < 19; ++k) {
+      const size_t a = (seed + k * 7) % attrs.size();
+      if (!env.mask()[a]) continue;
+      const StepResult r = env.step(Action::from_act(static_cast<int32_t>(a)));
+      EXPECT_EQ(r.obs.text, expected_answer(obj.values[a]))
+          << obj.name << " / " << attrs[a].name;
+    }
+  }
+}
+
+TEST(TwentyQuestionsUser, NoiseFlipsYesNoAnswersAtTheGivenRate) {
+  Env env = make_env({{"noise", 0.3}, {"split", "all"}, {"reward", "terminal"}});
+  const auto& attrs = tq(env).catalog().attributes;
+  int flips = 0, clear = 0;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    env.reset(seed);
+    const Object& obj = target(env);
+    for (size_t a = 0; a < 10; ++a) {
+      const StepResult r = env.step(Action::from_act(static_cast<int32_t>(a)));
+      if (obj.values[a] == Value::kSometimes) {
+        EXPECT_EQ(r.obs.text, expected_answer(Value::kSometimes));  // borderline: always unsure
+        continue;
+      }
+      ++clear;
+      flips += r.obs.text != expected_answer(obj.values[a]);
+    }
+  }
+  const double rate = static_cast<double>(flips) / clear;
+  EXPECT_NEAR(rate, 0.3, 0.04) << flips << " of " << clear;
+  (void)attrs;
+}
+
+TEST(TwentyQuestionsUser, PatienceEndsTheGameAtTwentyQuestions) {
+  Env env = make_env({{"reward", "terminal"}});
+  env.reset(3);
+  StepResult r;
+  for (int q = 0; q < 20; ++q) {
+    ASSERT_FALSE(env.done()) << "ended early at " << q;
+    r = env.step(Action::from_act(q));  // ask:<attribute q>
+  }
+  EXPECT_TRUE(r.terminated);
+  EXPECT_FALSE(r.truncated);
+  EXPECT_NE(r.obs.text.find("out of questions"), std::string::npos) << r.obs.text;
+  EXPECT_NE(r.obs.text.find(env.episode().goal()), std::string::npos);
+  EXPECT_FALSE(env.score().success);
+  EXPECT_EQ(env.score().task, 0.0);
+}
+
+TEST(TwentyQuestionsUser, RepeatedQuestionIsRedundantAndAnsweredAgain) {
+  Env env = make_env({{"noise", 0.0}, {"reward", "terminal"}});
+  env.reset(5);
+  const StepResult first = env.step(Action::from_text("Is it alive?"));
+  EXPECT_EQ(first.info.event, Event::kInformative);
+  // The act channel refuses a repeat (masked); the text channel answers it as said.
+  EXPECT_THROW(env.step(Action::from_act(act_index(env, "ask:alive"))), InvalidAction);
+  const StepResult again = env.step(Action::from_text("Is it a living thing?"));
+  EXPECT_EQ(again.info.event, Event::kRedundant);
+  EXPECT_NE(again.obs.text.find("already"), std::string::npos);
+  EXPECT_NE(again.obs.text.find(first.obs.text), std::string::npos);
+  EXPECT_EQ(env.turn(), 2);
+}
+
+TEST(TwentyQuestionsUser, CorrectGuessWinsWithAScoreThatFallsWithQuestions) {
+  Env env = make_env({{"reward", "terminal"}});
+  env.reset(8);
+  const std::string goal = env.episode().goal();
+  env.step(Action::from_text("Is it alive?"));
+  env.step(Action::from_text("Is it round?"));
+  const StepResult r = env.step(Action::from_text("Is it a " + goal + "?"));
+  EXPECT_TRUE(r.terminated);
+  EXPECT_TRUE(r.info.success);
+  EXPECT_DOUBLE_EQ(r.info.score, 1.0 - 0.5 * 2 / 19);
+  EXPECT_EQ(env.episode().score_components()["questions_used"], 3);
+}
+
+TEST(TwentyQuestionsUser, UserGivesUpAfterFiveWrongGuesses) {
+  Env env = make_env({{"reward", "terminal"}});
+  env.reset(9);
+  const auto& objs = tq(env).catalog().objects;
+  const std::string goal = env.episode().goal();
+  int wrong = 0;
+  StepResult r;
+  for (const auto& o : objs) {
+    if (o.name == goal) continue;
+    r = env.step(Action::from_act(act_index(env, "guess:" + o.name)));
+    EXPECT_NE(r.obs.text.find("No, it's not"), std::string::npos);
+    if (++wrong == 5) break;
+    EXPECT_FALSE(r.terminated);
+  }
+  EXPECT_TRUE(r.terminated);
+  EXPECT_NE(r.obs.text.find("give up"), std::string::npos) << r.obs.text;
+  EXPECT_EQ(env.episode().score_components()["gave_up"], true);
+  EXPECT_FALSE(env.score().success);
+}
+
+TEST(TwentyQuestionsUser, GuessingARuledOutObjectIgnoresTheAnswers) {
+  Env env = make_env({{"noise", 0.0}, {"reward", "terminal"}});
+  env.reset(10);
+  const auto& objs = tq(env).catalog().objects;
+  const size_t alive = static_cast<size_t>(act_index(env, "ask:alive"));
+  const Value v = target(env).values[alive];
+  env.step(Action::from_act(static_cast<int32_t>(alive)));
+  // An object whose "alive" value contradicts the answer.
+  for (const auto& o : objs) {
+    if (v != Value::kSometimes && o.values[alive] != v && o.values[alive] != Value::kSometimes) {
+      const StepResult r = env.step(Action::from_act(act_index(env, "guess:" + o.name)));
+      EXPECT_EQ(r.info.event, Event::kIgnored);
+      return;
+    }
+  }
+}
+
+TEST(TwentyQuestionsUser, OpeningIsVagueAndUnparsedTextIsConfusing) {
+  Env env = make_env({{"reward", "terminal"}});
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const ResetResult rr = env.reset(seed);
+    EXPECT_EQ(rr.obs.text.find(env.episode().goal()), std::string::npos) << rr.obs.text;
+  }
+  const StepResult r = env.step(Action::from_text("tell me a joke"));
+  EXPECT_FALSE(r.info.understood);
+  EXPECT_NE(r.obs.text.find("don't follow"), std::string::npos);
+  EXPECT_EQ(env.episode().score_components()["questions_used"], 1);  // it still costs a question
+}
+
+TEST(TwentyQuestionsUser, SplitsSampleTheirOwnObjects) {
+  Env env = make_env({{"split", "test"}, {"reward", "terminal"}});
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    env.reset(seed);
+    EXPECT_TRUE(target(env).test);
+  }
+  env.reset(0, {{"split", "train"}});
+  EXPECT_FALSE(target(env).test);
+  EXPECT_THROW(env.reset(0, {{"split", "validation"}}), InvalidOption);
+  EXPECT_THROW(make_env({{"noise", 0.9}}), InvalidOption);
+  EXPECT_THROW(make_env({{"persona", "nobody"}}), InvalidOption);
+}
+
+}  // namespace
+}  // namespace collab::tasks::twenty_questions
