@@ -22,6 +22,7 @@ demo: build
 
 bench: build
 	$(BUILD)/bench/collab_bench_env
+	$(BUILD)/bench/collab_bench_mr
 
 clean:
 	rm -rf $(BUILD)

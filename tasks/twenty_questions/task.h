@@ -58,6 +58,7 @@ class TwentyQuestions final : public Task {
   std::vector<size_t> train_, test_, all_;  // object indices by split
   text::PhraseMatcher attribute_phrases_;   // label = attribute index
   text::PhraseMatcher object_names_;        // label = object index
+  std::vector<double> yes_ind_, some_ind_;  // [attribute * objects + object]: 1 if the value holds
 };
 
 }  // namespace collab::tasks::twenty_questions

@@ -161,3 +161,28 @@ TEST(TwentyQuestionsUser, SplitsSampleTheirOwnObjects) {
 
 }  // namespace
 }  // namespace collab::tasks::twenty_questions
+
+namespace collab::tasks::twenty_questions {
+namespace {
+
+TEST(TwentyQuestionsUser, PersonasShapeTheOpeningAndTheNoise) {
+  Env chatty = testing::make_env({{"persona", "chatty"}, {"reward", "terminal"}});
+  const ResetResult rr = chatty.reset(1);
+  EXPECT_NE(rr.obs.text.find(testing::target(chatty).category), std::string::npos) << rr.obs.text;
+  // The sampled persona mix includes noisy users: over many episodes some answer is wrong.
+  Env mixed = testing::make_env({{"split", "all"}, {"reward", "terminal"}});
+  int wrong = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    mixed.reset(seed);
+    const Object& obj = testing::target(mixed);
+    for (size_t a = 0; a < 10; ++a) {
+      const StepResult r = mixed.step(Action::from_act(static_cast<int32_t>(a)));
+      if (obj.values[a] == Value::kYes) wrong += r.obs.text == "No.";
+      if (obj.values[a] == Value::kNo) wrong += r.obs.text == "Yes.";
+    }
+  }
+  EXPECT_GT(wrong, 0);
+}
+
+}  // namespace
+}  // namespace collab::tasks::twenty_questions
