@@ -1,6 +1,7 @@
 // Built-in policies and the agent factory. An agent maps the environment's state to an Action.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,12 +21,18 @@ class Agent {
 };
 
 // Agent spec strings:
-//   "random"   uniform over the legal acts
-//   "passive"  never asks: commits to an answer/action at once (the eager behaviour)
-//   "expert"   the task's hand-written collaborator
+//   "random"       uniform over the legal acts
+//   "passive"      never asks: commits to an answer/action at once (the eager behaviour)
+//   "expert"       the task's hand-written collaborator
+//   "PREFIX:ARG"   handed to the loader registered for PREFIX (e.g. "ppo:runs/x" by learners/)
 // Throws collab::Error naming the spec and the known agents (with a did-you-mean).
 std::unique_ptr<Agent> make_agent(std::string_view spec);
 std::vector<std::string> builtin_agent_names();
+
+// Loaders for "PREFIX:ARG" specs, registered by libraries agents/ cannot depend on (learners/).
+// `arg` is everything after the first ':'. Thread-safe; a later registration replaces an earlier.
+using AgentLoader = std::function<std::unique_ptr<Agent>(std::string_view arg)>;
+void register_agent_loader(const std::string& prefix, AgentLoader loader);
 
 // The RNG stream an agent uses on the env's current turn.
 Rng policy_rng(const Env& env);

@@ -1,3 +1,6 @@
+#include <map>
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "agents/agent.h"
@@ -44,7 +47,39 @@ class ExpertAgent final : public Agent {
 
 std::vector<std::string> builtin_agent_names() { return {"random", "passive", "expert"}; }
 
+namespace {
+std::mutex& loaders_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, AgentLoader>& loaders() {
+  static std::map<std::string, AgentLoader> m;
+  return m;
+}
+}  // namespace
+
+void register_agent_loader(const std::string& prefix, AgentLoader loader) {
+  std::lock_guard lock(loaders_mu());
+  loaders()[prefix] = std::move(loader);
+}
+
 std::unique_ptr<Agent> make_agent(std::string_view spec) {
+  if (const auto colon = spec.find(':'); colon != std::string_view::npos) {
+    const std::string prefix(spec.substr(0, colon));
+    AgentLoader loader;
+    std::vector<std::string> known;
+    {
+      std::lock_guard lock(loaders_mu());
+      if (auto it = loaders().find(prefix); it != loaders().end()) loader = it->second;
+      for (const auto& [p, l] : loaders()) known.push_back(p + ":…");
+    }
+    if (!loader) {
+      throw Error(fmt::format("unknown agent '{}': no loader for '{}:' in this build{}", spec, prefix,
+                              known.empty() ? " (learned agents need COLLAB_WITH_TORCH=ON)"
+                                            : "; known: " + fmt::format("{}", fmt::join(known, ", "))));
+    }
+    return loader(spec.substr(colon + 1));
+  }
   if (spec == "random") return std::make_unique<RandomAgent>();
   if (spec == "passive") return std::make_unique<PassiveAgent>();
   if (spec == "expert") return std::make_unique<ExpertAgent>();

@@ -1,0 +1,109 @@
+#include "env/vector_env.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "env/error.h"
+
+namespace collab {
+
+VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
+  if (num_envs < 1) {
+    throw InvalidOption(fmt::format("num_envs = {}: expected at least 1", num_envs));
+  }
+  if (threads < 1) throw InvalidOption(fmt::format("threads = {}: expected at least 1", threads));
+  envs_.reserve(static_cast<size_t>(num_envs));
+  for (int i = 0; i < num_envs; ++i) envs_.push_back(prototype.clone());
+  returns_.assign(envs_.size(), 0.0);
+  needs_reset_.assign(envs_.size(), 1);
+  batch_.num_envs = num_envs;
+  batch_.num_features = prototype.num_features();
+  batch_.num_acts = prototype.num_acts();
+  const size_t n = envs_.size();
+  batch_.features.assign(n * static_cast<size_t>(batch_.num_features), 0.0f);
+  batch_.masks.assign(n * static_cast<size_t>(batch_.num_acts), 0);
+  batch_.rewards.assign(n, 0.0);
+  batch_.terminated.assign(n, 0);
+  batch_.truncated.assign(n, 0);
+  batch_.reset.assign(n, 0);
+  batch_.finished.assign(n, std::nullopt);
+  pool_ = std::make_unique<detail::ParallelFor>(std::min(threads, num_envs));
+}
+
+void VectorEnv::write_row(size_t i, const Observation& obs) {
+  std::copy(obs.features.begin(), obs.features.end(),
+            batch_.features.begin() + static_cast<std::ptrdiff_t>(i * obs.features.size()));
+  std::copy(obs.action_mask.begin(), obs.action_mask.end(),
+            batch_.masks.begin() + static_cast<std::ptrdiff_t>(i * obs.action_mask.size()));
+}
+
+const VectorBatch& VectorEnv::reset(uint64_t seed) {
+  pool_->run(envs_.size(), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) {
+      const ResetResult r = envs_[i].reset(seed + i);
+      write_row(i, r.obs);
+      returns_[i] = 0;
+      needs_reset_[i] = 0;
+      batch_.rewards[i] = 0;
+      batch_.terminated[i] = batch_.truncated[i] = 0;
+      batch_.reset[i] = 1;
+      batch_.finished[i].reset();
+    }
+  });
+  return batch_;
+}
+
+const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
+  if (acts.size() != envs_.size()) {
+    throw InvalidAction(fmt::format("VectorEnv::step: got {} acts for {} environments", acts.size(),
+                                    envs_.size()));
+  }
+  pool_->run(envs_.size(), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) {
+      Env& env = envs_[i];
+      batch_.finished[i].reset();
+      if (needs_reset_[i] || !env.has_episode()) {
+        const ResetResult r = env.reset();
+        write_row(i, r.obs);
+        returns_[i] = 0;
+        needs_reset_[i] = 0;
+        batch_.rewards[i] = 0;
+        batch_.terminated[i] = batch_.truncated[i] = 0;
+        batch_.reset[i] = 1;
+        continue;
+      }
+      StepResult r;
+      try {
+        r = env.step(Action::from_act(acts[i]));
+      } catch (const InvalidAction& err) {
+        throw InvalidAction(fmt::format("environment {}: {}", i, err.what()));
+      }
+      write_row(i, r.obs);
+      returns_[i] += r.reward;
+      batch_.rewards[i] = r.reward;
+      batch_.terminated[i] = r.terminated;
+      batch_.truncated[i] = r.truncated;
+      batch_.reset[i] = 0;
+      if (r.terminated || r.truncated) {
+        needs_reset_[i] = 1;
+        EpisodeStats s;
+        s.ret = returns_[i];
+        s.score = r.info.score;
+        s.success = r.info.success;
+        s.turns = env.turn();
+        s.agent_tokens = env.agent_tokens();
+        s.interactivity = r.info.reward.interactivity;
+        s.truncated = r.truncated;
+        batch_.finished[i] = s;
+      }
+    }
+  });
+  return batch_;
+}
+
+void VectorEnv::set_rollout_policy(const RolloutPolicy& policy) {
+  for (auto& env : envs_) env.set_rollout_policy(policy);
+}
+
+}  // namespace collab
