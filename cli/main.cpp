@@ -10,9 +10,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "agents/agent.h"
 #include "agents/evaluate.h"
+#include "bridge/protocol.h"
+#include "bridge/server.h"
 #include "env/error.h"
 #include "env/scenario.h"
 #include "env/trace.h"
@@ -325,6 +328,25 @@ int main(int argc, char** argv) {
   validate->add_option("paths", validate_paths, "Scenario files")->required();
   validate->add_flag("--json", validate_json, "Print JSON");
 
+  collab::bridge::ServerOptions serve_opts;
+  serve_opts.binds.clear();
+  std::string log_level = "info";
+  auto* serve = app.add_subcommand("serve", "Serve environments over ZeroMQ + MessagePack (docs/protocol.md)");
+  serve->add_option("--bind,-b", serve_opts.binds,
+                    "Endpoint to bind, repeatable: tcp://HOST:PORT or ipc://PATH (default tcp://127.0.0.1:5555)");
+  serve->add_option("--threads", serve_opts.threads, "Worker threads for MR sessions")->capture_default_str();
+  serve->add_option("--max-sessions", serve_opts.max_sessions, "Open sessions at most")->capture_default_str();
+  serve->add_option("--idle-timeout", serve_opts.idle_timeout_s, "Seconds before an idle session is reaped")
+      ->capture_default_str();
+  serve->add_option("--max-message-bytes", serve_opts.max_message_bytes, "Largest request accepted")
+      ->capture_default_str();
+  serve->add_option("--max-batch", serve_opts.max_batch, "Most items in one step_many")->capture_default_str();
+  serve->add_flag("--allow-remote", serve_opts.allow_remote,
+                  "Allow binding non-loopback addresses (no authentication yet)");
+  serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -340,6 +362,14 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(reg, run_args, agent_specs, episodes, seed, as_json, trace_path);
     if (*replay) return cmd_replay(reg, replay_paths);
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
+    if (*serve) {
+      spdlog::set_level(spdlog::level::from_str(log_level));
+      if (serve_opts.binds.empty()) serve_opts.binds.push_back(collab::bridge::kDefaultEndpoint);
+      serve_opts.handle_signals = true;
+      collab::bridge::Server server(reg, serve_opts);
+      server.run();
+      return 0;
+    }
   } catch (const UsageError& e) {
     fmt::print(stderr, "collabgym: {}\n", e.what());
     return 2;

@@ -1,0 +1,109 @@
+// The wire protocol's constants and value types (docs/protocol.md is normative). Client code
+// depends on this header and nothing else of CollabGym's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace collab::bridge {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
+inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
+
+// Error codes, as sent in error.code.
+enum class ErrorCode {
+  kMalformed,
+  kBadVersion,
+  kMissingField,
+  kWrongType,
+  kUnknownOp,
+  kUnknownEnv,
+  kInvalidOption,
+  kUnknownSession,
+  kInvalidAction,
+  kResetNeeded,
+  kTooLarge,
+  kTooManySessions,
+  kShuttingDown,
+  kInternal,
+};
+
+constexpr std::string_view to_string(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kMalformed: return "malformed";
+    case ErrorCode::kBadVersion: return "bad_version";
+    case ErrorCode::kMissingField: return "missing_field";
+    case ErrorCode::kWrongType: return "wrong_type";
+    case ErrorCode::kUnknownOp: return "unknown_op";
+    case ErrorCode::kUnknownEnv: return "unknown_env";
+    case ErrorCode::kInvalidOption: return "invalid_option";
+    case ErrorCode::kUnknownSession: return "unknown_session";
+    case ErrorCode::kInvalidAction: return "invalid_action";
+    case ErrorCode::kResetNeeded: return "reset_needed";
+    case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kTooManySessions: return "too_many_sessions";
+    case ErrorCode::kShuttingDown: return "shutting_down";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+inline const std::vector<std::string>& operation_names() {
+  static const std::vector<std::string> ops{"hello", "list",  "spec", "make", "reset", "step",
+                                            "step_many", "fork", "close", "ping", "stats"};
+  return ops;
+}
+
+// An error reply from the server (code as in the table), or a client-side failure.
+class RemoteError : public std::runtime_error {
+ public:
+  RemoteError(std::string code, const std::string& message)
+      : std::runtime_error(code + ": " + message), code_(std::move(code)), message_(message) {}
+  const std::string& code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string code_, message_;
+};
+
+// No reply within the client's timeout (code "timeout"): the server is dead, stuck or unreachable.
+class Timeout : public RemoteError {
+ public:
+  explicit Timeout(const std::string& message) : RemoteError("timeout", message) {}
+};
+
+struct WireAction {
+  std::optional<int32_t> act;
+  std::string text;
+  static WireAction of_act(int32_t a) { return {a, {}}; }
+  static WireAction of_text(std::string t) { return {std::nullopt, std::move(t)}; }
+};
+
+struct WireObservation {
+  std::string text;
+  std::vector<float> features;
+  std::vector<uint8_t> action_mask;
+  int turn = 0;
+};
+
+struct WireStep {
+  WireObservation obs;
+  double reward = 0;
+  bool terminated = false;
+  bool truncated = false;
+  nlohmann::json info;
+};
+
+struct WireReset {
+  WireObservation obs;
+  uint64_t seed = 0;
+};
+
+}  // namespace collab::bridge

@@ -1,0 +1,57 @@
+"""CollabGym Python client: drive CollabGym environments over ZeroMQ + MessagePack.
+
+Quick start::
+
+    import collabgym
+    with collabgym.make("twenty_questions-v0", endpoint="tcp://127.0.0.1:5555",
+                        reward="terminal") as env:
+        obs, info = env.reset(seed=42)
+        obs, reward, terminated, truncated, info = env.step("Is it alive?")
+
+See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
+"""
+
+from .client import (DEFAULT_ENDPOINT, PROTOCOL_VERSION, Action, Client, decode_obs,
+                     encode_action)
+from .env import CollabGymEnv, make
+from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
+                     InvalidAction, InvalidOption, Malformed, MissingField, ResetNeeded,
+                     ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
+                     UnknownOp, UnknownSession, WrongType, error_from_reply)
+from .spaces import HAVE_GYMNASIUM
+from .vector import VectorEnv
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "PROTOCOL_VERSION",
+    "DEFAULT_ENDPOINT",
+    "HAVE_GYMNASIUM",
+    "Action",
+    "Client",
+    "CollabGymEnv",
+    "VectorEnv",
+    "make",
+    "encode_action",
+    "decode_obs",
+    "error_from_reply",
+    "ERRORS_BY_CODE",
+    "CollabGymError",
+    "Malformed",
+    "BadVersion",
+    "MissingField",
+    "WrongType",
+    "UnknownOp",
+    "UnknownEnv",
+    "InvalidOption",
+    "UnknownSession",
+    "InvalidAction",
+    "ResetNeeded",
+    "TooLarge",
+    "TooManySessions",
+    "ShuttingDown",
+    "InternalError",
+    "ServerTimeout",
+    "BadReply",
+]

@@ -1,0 +1,423 @@
+"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1).
+
+One :class:`Client` owns one ZeroMQ DEALER socket. Each request gets a fresh unsigned request id;
+replies are matched to requests by id, so several requests may be in flight at once
+(:meth:`Client.send` / :meth:`Client.recv`). A reply whose id matches no outstanding request (for
+example the late reply to a request that already timed out) is discarded.
+
+A Client is not thread-safe (ZeroMQ sockets are not): use one per thread.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+
+import msgpack
+import numpy as np
+import zmq
+
+from .errors import BadReply, CollabGymError, ServerTimeout, error_from_reply
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "DEFAULT_ENDPOINT",
+    "Action",
+    "Client",
+    "encode_action",
+    "decode_obs",
+]
+
+PROTOCOL_VERSION = 1
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
+_MAX_ID = 2**64 - 1
+
+#: What may be passed as an action: an act index, free text, or a map {act?, text?}.
+Action = Union[int, str, Mapping[str, Any]]
+
+
+def encode_action(action: Any) -> Union[int, str, Dict[str, Any]]:
+    """Validates ``action`` and returns its wire form (docs/protocol.md "Values").
+
+    Accepts an ``int`` (or numpy integer) act index, a ``str`` of free text, or a mapping with
+    at least one of the keys ``act`` (int) and ``text`` (str) and no other key.
+
+    Raises:
+        TypeError: the action (or one of its keys) has the wrong type; the message names it.
+        ValueError: a mapping that is empty or has keys other than ``act``/``text``.
+    """
+    if isinstance(action, (bool, np.bool_)):
+        raise TypeError(f"action: expected an int act index, a str or a dict {{act?, text?}}, "
+                        f"got {type(action).__name__}")
+    if isinstance(action, (int, np.integer)):
+        return int(action)
+    if isinstance(action, str):
+        return action
+    if isinstance(action, Mapping):
+        unknown = set(action) - {"act", "text"}
+        if unknown:
+            raise ValueError(f"action: unknown key(s) {sorted(map(str, unknown))}; "
+                             "expected only 'act' and/or 'text'")
+        out: Dict[str, Any] = {}
+        if action.get("act") is not None:
+            act = action["act"]
+            if isinstance(act, (bool, np.bool_)) or not isinstance(act, (int, np.integer)):
+                raise TypeError(f"action['act']: expected an int, got {type(act).__name__}")
+            out["act"] = int(act)
+        if action.get("text") is not None:
+            text = action["text"]
+            if not isinstance(text, str):
+                raise TypeError(f"action['text']: expected a str, got {type(text).__name__}")
+            out["text"] = text
+        if not out:
+            raise ValueError("action: a dict action needs at least one of 'act' and 'text'")
+        return out
+    raise TypeError(f"action: expected an int act index, a str or a dict {{act?, text?}}, "
+                    f"got {type(action).__name__}")
+
+
+def decode_obs(obs: Any) -> Dict[str, Any]:
+    """Turns a wire observation into ``{text, features, action_mask, turn}``.
+
+    ``features`` becomes a writable ``np.float32`` array (decoded little-endian) and
+    ``action_mask`` a writable ``np.uint8`` array; both are copies owned by the caller.
+
+    Raises:
+        BadReply: the observation does not have the documented shape.
+    """
+    if not isinstance(obs, Mapping):
+        raise BadReply(f"obs: expected a map, got {type(obs).__name__}")
+    feats = obs.get("features", b"")
+    mask = obs.get("action_mask", b"")
+    if not isinstance(feats, (bytes, bytearray)) or len(feats) % 4:
+        raise BadReply("obs.features: expected bin of 4·F bytes, got "
+                       f"{type(feats).__name__} of length {len(feats) if hasattr(feats, '__len__') else '?'}")
+    if not isinstance(mask, (bytes, bytearray)):
+        raise BadReply(f"obs.action_mask: expected bin, got {type(mask).__name__}")
+    return {
+        "text": obs.get("text", ""),
+        "features": np.frombuffer(feats, dtype="<f4").astype(np.float32, copy=True),
+        "action_mask": np.frombuffer(mask, dtype=np.uint8).copy(),
+        "turn": int(obs.get("turn", 0)),
+    }
+
+
+def _decode_results(reply: Dict[str, Any]) -> Dict[str, Any]:
+    """Strips the envelope keys and decodes an ``obs`` if there is one."""
+    out = {k: v for k, v in reply.items() if k not in ("v", "id", "ok")}
+    if "obs" in out:
+        out["obs"] = decode_obs(out["obs"])
+    return out
+
+
+class Client:
+    """A connection to a CollabGym server.
+
+    Args:
+        endpoint: a ZeroMQ endpoint (``tcp://host:port`` or ``ipc://path``).
+        timeout: seconds to wait for each reply before raising :class:`ServerTimeout`
+            (must be > 0). ``connect`` never blocks: an absent server shows as a timeout.
+        context: a ``zmq.Context`` to use (default: the process-wide instance).
+
+    Every op method sends one request and returns the reply's fields (without the envelope
+    ``v``, ``id``, ``ok``), with any ``obs`` decoded by :func:`decode_obs`. An error reply is
+    raised as the :class:`~collabgym.errors.CollabGymError` subclass for its code.
+    """
+
+    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
+                 context: Optional[zmq.Context] = None) -> None:
+        if not isinstance(endpoint, str):
+            raise TypeError(f"endpoint: expected a str, got {type(endpoint).__name__}")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"timeout = {timeout!r}: expected a positive number of seconds")
+        self.endpoint: str = endpoint
+        self.timeout: float = float(timeout)
+        self._ctx = context or zmq.Context.instance()
+        self._sock: Optional[zmq.Socket] = self._ctx.socket(zmq.DEALER)
+        self._sock.setsockopt(zmq.LINGER, 0)
+        self._sock.connect(endpoint)
+        self._next_id = 1
+        self._pending: Set[int] = set()
+        self._replies: Dict[int, Dict[str, Any]] = {}
+
+    # ----------------------------------------------------------------------------- plumbing
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._sock is None
+
+    def _socket(self) -> zmq.Socket:
+        if self._sock is None:
+            raise RuntimeError("Client is closed")
+        return self._sock
+
+    def _new_id(self) -> int:
+        rid = self._next_id
+        self._next_id = 1 if rid >= _MAX_ID else rid + 1
+        return rid
+
+    def send(self, op: str, **fields: Any) -> int:
+        """Sends one request without waiting; returns its request id (pass it to :meth:`recv`).
+
+        ``fields`` are sent as they are (no validation: the server judges them); ``None`` values
+        are left out, so optional fields can be passed as ``None``.
+        """
+        if not isinstance(op, str):
+            raise TypeError(f"op: expected a str, got {type(op).__name__}")
+        rid = self._new_id()
+        body: Dict[str, Any] = {"v": PROTOCOL_VERSION, "id": rid, "op": op}
+        for key, value in fields.items():
+            if key in ("v", "id", "op"):
+                raise ValueError(f"field '{key}' is set by the client")
+            if value is not None:
+                body[key] = value
+        data = msgpack.packb(body, use_bin_type=True)
+        self._socket().send(data)
+        self._pending.add(rid)
+        return rid
+
+    def _read_one(self, deadline: float) -> Optional[Dict[str, Any]]:
+        """Receives one reply before ``deadline`` (``time.monotonic``); None on timeout."""
+        sock = self._socket()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not sock.poll(max(1, int(remaining * 1000)), zmq.POLLIN):
+            return None
+        frames = sock.recv_multipart()
+        try:
+            reply = msgpack.unpackb(frames[-1], raw=False, unicode_errors="replace",
+                                    strict_map_key=False)
+        except Exception as err:  # noqa: BLE001 - any decoding failure is a bad reply
+            raise BadReply(f"reply is not MessagePack: {err}") from None
+        if not isinstance(reply, dict):
+            raise BadReply(f"reply: expected a map, got {type(reply).__name__}")
+        return reply
+
+    def recv(self, request_id: int, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Waits for the reply to ``request_id`` and returns its decoded fields.
+
+        Replies to other outstanding requests that arrive meanwhile are kept for their own
+        :meth:`recv`; replies to no outstanding request are discarded.
+
+        Raises:
+            ServerTimeout: no reply within ``timeout`` (default: the client's) seconds; the
+                request is then forgotten and a late reply will be discarded.
+            CollabGymError: the server answered with an error (the subclass for its code).
+        """
+        reply = self._recv_raw(request_id, self.timeout if timeout is None else timeout)
+        if reply.get("ok") is True:
+            return _decode_results(reply)
+        raise error_from_reply(reply.get("error"), request_id)
+
+    def _recv_raw(self, request_id: int, timeout: float) -> Dict[str, Any]:
+        if request_id in self._replies:
+            self._pending.discard(request_id)
+            return self._replies.pop(request_id)
+        if request_id not in self._pending:
+            raise ValueError(f"request id {request_id} is not outstanding")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read_one(deadline)
+            if reply is None:
+                self._pending.discard(request_id)
+                raise ServerTimeout(f"no reply from {self.endpoint} within {timeout:g} s "
+                                    f"(request {request_id})", request_id=request_id)
+            rid = reply.get("id")
+            if rid is None and len(self._pending) == 1 and request_id in self._pending:
+                rid = request_id  # an unreadable request: attribute it to the only one in flight
+            if rid == request_id:
+                self._pending.discard(request_id)
+                return reply
+            if isinstance(rid, int) and rid in self._pending and rid not in self._replies:
+                self._replies[rid] = reply
+            # anything else is stale (timed-out or foreign): dropped
+
+    def call(self, op: str, **fields: Any) -> Dict[str, Any]:
+        """Sends ``op`` with ``fields`` and returns the reply's fields (raises on error)."""
+        return self.recv(self.send(op, **fields))
+
+    def call_many(self, requests: Iterable[Tuple[str, Mapping[str, Any]]],
+                  return_errors: bool = False) -> List[Any]:
+        """Pipelines several requests on the socket and returns their results in order.
+
+        Args:
+            requests: ``(op, fields)`` pairs.
+            return_errors: if True, a failed request's exception is returned in its place;
+                otherwise the first failure (in order) is raised after every reply arrived.
+        """
+        ids = [self.send(op, **dict(fields)) for op, fields in requests]
+        results: List[Any] = []
+        first_error: Optional[CollabGymError] = None
+        for rid in ids:
+            try:
+                results.append(self.recv(rid))
+            except ServerTimeout:
+                for other in ids:
+                    self._pending.discard(other)
+                    self._replies.pop(other, None)
+                raise
+            except CollabGymError as err:
+                results.append(err)
+                first_error = first_error or err
+        if first_error is not None and not return_errors:
+            raise first_error
+        return results
+
+    def request_raw(self, frames: Union[bytes, Sequence[bytes]],
+                    timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Sends raw frames (for tests and debugging) and returns the next reply, undecoded.
+
+        The reply returned is the first one that answers no outstanding request (so call it with
+        nothing else in flight). Raises :class:`ServerTimeout` when none comes.
+        """
+        sock = self._socket()
+        if isinstance(frames, (bytes, bytearray, memoryview)):
+            sock.send(bytes(frames))
+        else:
+            sock.send_multipart([bytes(f) for f in frames])
+        wait = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        while True:
+            reply = self._read_one(deadline)
+            if reply is None:
+                raise ServerTimeout(f"no reply from {self.endpoint} within {wait:g} s")
+            rid = reply.get("id")
+            if rid in self._pending:
+                self._replies.setdefault(rid, reply)
+                continue
+            return reply
+
+    def close(self, session: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """With ``session``: the ``close`` op (frees that session at once; same as
+        :meth:`close_session`). Without: closes this client's socket (idempotent); sessions stay
+        open on the server until closed or reaped after their idle timeout."""
+        if session is not None:
+            return self.close_session(session)
+        if self._sock is not None:
+            self._sock.close(linger=0)
+            self._sock = None
+        self._pending.clear()
+        self._replies.clear()
+        return None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"Client({self.endpoint!r}, timeout={self.timeout:g}, {state})"
+
+    # ----------------------------------------------------------------------------- operations
+
+    def hello(self) -> Dict[str, Any]:
+        """``hello``: ``{protocol, server, ops, limits{...}, capabilities}``."""
+        return self.call("hello")
+
+    def list(self) -> Dict[str, Any]:
+        """``list``: ``{ids: [env ids]}``."""
+        return self.call("list")
+
+    def spec(self, env_id: str, options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """``spec``: ``{spec}`` for ``env_id`` with ``options``."""
+        return self.call("spec", env_id=env_id, options=_opt_map(options))
+
+    def make(self, env_id: str, options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """``make``: creates a session; returns ``{session, spec}``."""
+        return self.call("make", env_id=env_id, options=_opt_map(options))
+
+    def reset(self, session: str, seed: Optional[int] = None,
+              options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+        """``reset``: starts an episode; returns ``{obs, seed, info}``.
+
+        ``seed`` must be an int in [0, 2**64) or None (the session draws one from its stream).
+        """
+        return self.call("reset", session=session, seed=_check_seed(seed),
+                         options=_opt_map(options))
+
+    def step(self, session: str, action: Action) -> Dict[str, Any]:
+        """``step``: returns ``{obs, reward, terminated, truncated, info}``.
+
+        Raises TypeError/ValueError (client side) for an action of the wrong form.
+        """
+        return self.call("step", session=session, action=encode_action(action))
+
+    def step_many(self, steps: Iterable[Union[Tuple[str, Action], Mapping[str, Any]]]
+                  ) -> List[Union[Dict[str, Any], CollabGymError]]:
+        """``step_many``: steps several sessions in one request.
+
+        Args:
+            steps: ``(session, action)`` pairs or ``{session, action}`` maps.
+
+        Returns:
+            One entry per step, in order: the step's fields ``{obs, reward, terminated,
+            truncated, info}`` when it succeeded, else the exception for its error (returned,
+            not raised: a failed item does not fail the others).
+
+        Raises:
+            CollabGymError: the request itself failed (e.g. :class:`TooLarge` for more than
+                ``hello()['limits']['max_batch']`` items).
+        """
+        items = []
+        for item in steps:
+            if isinstance(item, Mapping):
+                session, action = item.get("session"), item.get("action")
+            else:
+                session, action = item
+            items.append({"session": session, "action": encode_action(action)})
+        reply = self.call("step_many", steps=items)
+        results = reply.get("results")
+        if not isinstance(results, list):
+            raise BadReply(f"step_many: 'results' is {type(results).__name__}, expected a list")
+        out: List[Union[Dict[str, Any], CollabGymError]] = []
+        for res in results:
+            if isinstance(res, dict) and res.get("ok") is True:
+                out.append(_decode_results(res))
+            elif isinstance(res, dict):
+                out.append(error_from_reply(res.get("error")))
+            else:
+                out.append(BadReply(f"step_many result: expected a map, got "
+                                    f"{type(res).__name__}"))
+        return out
+
+    def fork(self, session: str) -> Dict[str, Any]:
+        """``fork``: copies a live session; returns ``{session}`` (the new one)."""
+        return self.call("fork", session=session)
+
+    def close_session(self, session: str) -> Dict[str, Any]:
+        """``close``: frees ``session`` at once; returns ``{}``."""
+        return self.call("close", session=session)
+
+    def ping(self) -> Dict[str, Any]:
+        """``ping``: ``{pong: True}``."""
+        return self.call("ping")
+
+    def stats(self) -> Dict[str, Any]:
+        """``stats``: ``{sessions, requests, errors, steps, uptime_s}``."""
+        return self.call("stats")
+
+
+def _opt_map(options: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise TypeError(f"options: expected a dict, got {type(options).__name__}")
+    return dict(options)
+
+
+def _check_seed(seed: Optional[int]) -> Optional[int]:
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed: expected an int or None, got {type(seed).__name__}")
+    if not 0 <= int(seed) <= _MAX_ID:
+        raise ValueError(f"seed = {seed}: expected an integer in [0, 2**64)")
+    return int(seed)

@@ -1,0 +1,268 @@
+"""Gymnasium-style environment over the wire: ``collabgym.make(env_id, **options)``.
+
+One :class:`CollabGymEnv` is one server session. The API follows Gymnasium:
+
+* ``reset(seed=None, options=None) -> (obs, info)``
+* ``step(action) -> (obs, reward, terminated, truncated, info)``
+
+where ``obs`` is ``{"text": str, "features": np.float32[F], "action_mask": np.uint8[A],
+"turn": int}`` and ``action`` is an int (a dialogue-act index), a str (free text the task parses) or
+a dict ``{"act"?: int, "text"?: str}``. Stepping before ``reset`` or after the episode ended raises
+:class:`~collabgym.errors.ResetNeeded` (from the server), never silently resets.
+
+The class does not subclass ``gymnasium.Env`` (gymnasium is optional); it has the same methods and
+attributes (``action_space``, ``observation_space``, ``spec``, ``metadata``, ``render_mode``,
+``unwrapped``, ``np_random``), so most wrappers work with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from .client import DEFAULT_ENDPOINT, Client, encode_action
+from .errors import ServerTimeout, UnknownSession
+from .spaces import action_space_from_spec, observation_space_from_spec
+
+__all__ = ["CollabGymEnv", "make"]
+
+Obs = Dict[str, Any]
+
+
+class _ClientRef:
+    """A Client shared by an env and its forks; closed when the last owner lets go (if owned)."""
+
+    def __init__(self, client: Client, owned: bool) -> None:
+        self.client = client
+        self.owned = owned
+        self.refs = 0
+
+    def acquire(self) -> Client:
+        self.refs += 1
+        return self.client
+
+    def release(self) -> None:
+        self.refs -= 1
+        if self.refs <= 0 and self.owned:
+            self.client.close()
+
+
+class CollabGymEnv:
+    """One environment session on a CollabGym server (create it with :func:`make`).
+
+    Attributes:
+        env_id: the registered id (``"twenty_questions-v0"``).
+        session: the server's session id (32 hex digits).
+        spec: the environment's spec (a dict, as ``collabgym spec`` prints it).
+        options: the options the session was made with.
+        action_space: ``Discrete(A)`` over dialogue acts.
+        observation_space: ``Dict(text, features, action_mask, turn)``.
+        history: the conversation of the current episode, as ``(role, text)`` pairs with role
+            ``"user"`` or ``"agent"``.
+    """
+
+    metadata: Dict[str, Any] = {"render_modes": ["ansi"]}
+
+    def __init__(self, client_ref: _ClientRef, session: str, spec: Mapping[str, Any],
+                 env_id: str, options: Mapping[str, Any],
+                 render_mode: Optional[str] = None) -> None:
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode = {render_mode!r}: expected None or 'ansi'")
+        self._ref = client_ref
+        self._client = client_ref.acquire()
+        self.session: str = session
+        self.spec: Dict[str, Any] = dict(spec)
+        self.env_id: str = env_id
+        self.options: Dict[str, Any] = dict(options)
+        self.render_mode = render_mode
+        self.action_space = action_space_from_spec(self.spec)
+        self.observation_space = observation_space_from_spec(self.spec)
+        self.history: List[Tuple[str, str]] = []
+        self.last_obs: Optional[Obs] = None
+        self.last_seed: Optional[int] = None
+        self.np_random = np.random.default_rng()
+        self._closed = False
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def make(cls, env_id: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
+             client: Optional[Client] = None, render_mode: Optional[str] = None,
+             options: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> "CollabGymEnv":
+        """See :func:`make`."""
+        if not isinstance(env_id, str):
+            raise TypeError(f"env_id: expected a str, got {type(env_id).__name__}")
+        opts: Dict[str, Any] = dict(options or {})
+        opts.update(kw_options)
+        ref = _ClientRef(client if client is not None else Client(endpoint, timeout),
+                         owned=client is None)
+        try:
+            reply = ref.client.make(env_id, opts)
+        except BaseException:
+            if ref.owned:
+                ref.client.close()
+            raise
+        return cls(ref, reply["session"], reply.get("spec") or {}, env_id, opts, render_mode)
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def client(self) -> Client:
+        """The low-level client this env talks through (shared with its forks)."""
+        return self._client
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def unwrapped(self) -> "CollabGymEnv":
+        return self
+
+    @property
+    def act_names(self) -> List[str]:
+        """Names of the dialogue acts (``"ask:alive"``, ``"guess:dog"``, ...), by index."""
+        return list(self.spec.get("acts") or [])
+
+    @property
+    def num_acts(self) -> int:
+        return int(self.action_space.n)
+
+    @property
+    def num_features(self) -> int:
+        return int(self.observation_space["features"].shape[0])
+
+    def act_index(self, name: str) -> int:
+        """Index of the act called ``name``; raises KeyError naming it if there is none."""
+        try:
+            return self.act_names.index(name)
+        except ValueError:
+            raise KeyError(f"no act named {name!r} in {self.env_id}") from None
+
+    # ------------------------------------------------------------------ Gymnasium API
+
+    def reset(self, seed: Optional[int] = None,
+              options: Optional[Mapping[str, Any]] = None) -> Tuple[Obs, Dict[str, Any]]:
+        """Starts a new episode.
+
+        Args:
+            seed: an int in [0, 2**64): the episode is then a pure function of (seed, actions).
+                None: the session draws the seed from its own stream (itself seeded by the last
+                explicit seed), so a run stays reproducible after one seeded reset.
+            options: per-reset options, passed to the server as they are.
+
+        Returns:
+            ``(obs, info)``; ``info["seed"]`` is the episode seed the server used.
+        """
+        self._check_open()
+        if seed is not None:
+            self.np_random = np.random.default_rng(seed)
+        reply = self._client.reset(self.session, seed=seed, options=options)
+        obs = reply["obs"]
+        info = dict(reply.get("info") or {})
+        self.last_seed = reply.get("seed")
+        info["seed"] = self.last_seed
+        self.last_obs = obs
+        self.history = [("user", obs["text"])]
+        return obs, info
+
+    def step(self, action: Any) -> Tuple[Obs, float, bool, bool, Dict[str, Any]]:
+        """Plays one agent turn.
+
+        Args:
+            action: an int act index, a str of free text, or ``{"act"?: int, "text"?: str}``.
+
+        Returns:
+            ``(obs, reward, terminated, truncated, info)``; ``info`` as in docs/protocol.md.
+
+        Raises:
+            TypeError / ValueError: the action has the wrong form (checked before sending).
+            InvalidAction: an act out of range or masked (from the server).
+            ResetNeeded: no episode is running.
+        """
+        self._check_open()
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action.item()
+        wire = encode_action(action)
+        reply = self._client.call("step", session=self.session, action=wire)
+        obs = reply["obs"]
+        info = dict(reply.get("info") or {})
+        said = info.get("agent_text")
+        if not isinstance(said, str) or not said:
+            said = wire if isinstance(wire, str) else str(
+                wire.get("text", "") if isinstance(wire, dict) else "")
+        self.history.append(("agent", said))
+        self.history.append(("user", obs["text"]))
+        self.last_obs = obs
+        return (obs, float(reply.get("reward", 0.0)), bool(reply.get("terminated", False)),
+                bool(reply.get("truncated", False)), info)
+
+    def fork(self) -> "CollabGymEnv":
+        """Returns a new env on an exact copy of this session (same episode, same RNG state),
+        which then diverges independently. It shares this env's client; close both."""
+        self._check_open()
+        reply = self._client.fork(self.session)
+        child = CollabGymEnv(self._ref, reply["session"], self.spec, self.env_id, self.options,
+                             self.render_mode)
+        child.history = list(self.history)
+        child.last_seed = self.last_seed
+        if self.last_obs is not None:
+            child.last_obs = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                              for k, v in self.last_obs.items()}
+        return child
+
+    def render(self) -> Optional[str]:
+        """With ``render_mode="ansi"``: the conversation so far as text; else None."""
+        if self.render_mode != "ansi":
+            return None
+        return "\n".join(f"{role}: {text}" for role, text in self.history)
+
+    def close(self) -> None:
+        """Closes the session on the server (idempotent). A session the server already dropped
+        (closed or reaped) or an unreachable server is not an error here."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if not self._client.closed:
+                self._client.close_session(self.session)
+        except (UnknownSession, ServerTimeout):
+            pass
+        finally:
+            self._ref.release()
+
+    def __enter__(self) -> "CollabGymEnv":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"session={self.session}"
+        return f"<CollabGymEnv {self.env_id} {state} @ {self._client.endpoint}>"
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"{self.env_id}: the environment is closed")
+
+
+def make(env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0,
+         client: Optional[Client] = None, render_mode: Optional[str] = None,
+         options: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> CollabGymEnv:
+    """Creates an environment session on the server at ``endpoint``.
+
+    Args:
+        env_id: a registered id, e.g. ``"twenty_questions-v0"`` (``Client.list()`` lists them).
+        endpoint: the server's ZeroMQ endpoint (ignored when ``client`` is given).
+        timeout: seconds to wait for each reply (:class:`~collabgym.errors.ServerTimeout`).
+        client: an existing :class:`~collabgym.client.Client` to share (not closed by the env).
+        render_mode: None or ``"ansi"``.
+        options: environment options as a dict; ``**kw_options`` are merged over it
+            (``reward="terminal"``, ``split="test"``, ``mr_window=2``, ...).
+
+    Raises:
+        UnknownEnv, InvalidOption, TooManySessions, ServerTimeout: from the server.
+    """
+    return CollabGymEnv.make(env_id, endpoint, timeout, client, render_mode, options,
+                             **kw_options)
