@@ -23,6 +23,7 @@ demo: build
 bench: build
 	$(BUILD)/bench/collab_bench_env
 	$(BUILD)/bench/collab_bench_mr
+	$(BUILD)/bench/collab_bench_bridge
 
 clean:
 	rm -rf $(BUILD)

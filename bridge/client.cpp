@@ -27,6 +27,7 @@ Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
 Client::~Client() = default;
 
 msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t id) {
+  last_request_bytes_ = body.size();
   socket_->sock.send(zmq::message_t(body.data(), body.size()), zmq::send_flags::none);
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   while (true) {
@@ -42,6 +43,7 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
       continue;
     }
     const auto& last = frames.back();
+    last_reply_bytes_ = last.size();
     msgpack::object_handle h;
     try {
       h = msgpack::unpack(static_cast<const char*>(last.data()), last.size());

@@ -58,6 +58,9 @@ class Client {
   nlohmann::json raw(const std::string& body, uint64_t id);
   uint64_t next_id() { return ++last_id_; }
   const std::string& endpoint() const { return endpoint_; }
+  // Sizes of the last request and reply bodies on the wire (for benchmarks).
+  size_t last_request_bytes() const { return last_request_bytes_; }
+  size_t last_reply_bytes() const { return last_reply_bytes_; }
 
  private:
   // Packs {v, id, op, fields…} with `fill` writing `n_fields` key/value pairs, sends, and waits
@@ -71,6 +74,7 @@ class Client {
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Socket> socket_;
   uint64_t last_id_ = 0;
+  size_t last_request_bytes_ = 0, last_reply_bytes_ = 0;
 };
 
 // Many sessions of one environment stepped together over step_many (the remote counterpart of
