@@ -16,7 +16,7 @@ struct CliResult {
 };
 
 CliResult run(const std::string& args) {
-  const std::string cmd = std::string(COLLABGYM_BIN) + " " + args + " 2>&1";
+  const std::string cmd = "bash -c \"" + std::string(COLLABGYM_BIN) + " " + args + " 2>&1\"";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return {-1, ""};
   std::string out;
@@ -61,7 +61,7 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
 }
 
 TEST(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"", "list", "spec", "play", "run", "replay", "scenarios validate"}) {
+  for (const char* sub : {"", "list", "spec", "play", "run", "replay", "scenarios validate", "serve"}) {
     const CliResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -100,6 +100,26 @@ TEST(Cli, ScenariosValidateReportsEveryProblem) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j[0]["ok"], false);
   EXPECT_GE(j[0]["problems"].size(), 3u);
+}
+
+TEST(Cli, PlayTakesTypedTurnsAndSummarises) {
+  const CliResult r = run("play twenty_questions --seed 3 --reward terminal < <(printf 'Is it alive?\\n"
+                          ":acts\\n:act ask:round\\n:act nonsense\\nIs it a dog?\\n:quit\\n')");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const bool answered = r.out.find("user> Yes.") != std::string::npos ||
+                        r.out.find("user> No.") != std::string::npos ||
+                        r.out.find("user> Hmm, not sure") != std::string::npos;
+  EXPECT_TRUE(answered) << r.out;
+  EXPECT_NE(r.out.find("guess:dog"), std::string::npos) << "the :acts listing";
+  EXPECT_NE(r.out.find("no act named 'nonsense'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--- summary ---"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("turns: 3"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ServeRefusesRemoteBindWithoutPermission) {
+  const CliResult r = run("serve --bind tcp://0.0.0.0:5999");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--allow-remote"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ListAndSpec) {
