@@ -126,6 +126,15 @@ Action decode_action(const msgpack::object& v, std::string_view where) {
 
 // ---- encoding replies -----------------------------------------------------------------------
 
+void put(Packer& pk, std::string_view key, double v) {
+  pack_str(pk, key);
+  pk.pack_double(v);
+}
+void put(Packer& pk, std::string_view key, uint64_t v) {
+  pack_str(pk, key);
+  pk.pack_uint64(v);
+}
+
 void pack_obs(Packer& pk, const Observation& o) {
   pk.pack_map(4);
   pack_str(pk, "text");
@@ -166,20 +175,13 @@ void pack_info(Packer& pk, const Task& task, const StepInfo& i) {
   pack_str(pk, "reward");
   const RewardInfo& r = i.reward;
   pk.pack_map(7);
-  pack_str(pk, "task");
-  pk.pack_double(r.task);
-  pack_str(pk, "interactivity");
-  pk.pack_double(r.interactivity);
-  pack_str(pk, "token_cost");
-  pk.pack_double(r.token_cost);
-  pack_str(pk, "total");
-  pk.pack_double(r.total);
-  pack_str(pk, "mr");
-  pk.pack_double(r.mr);
-  pack_str(pk, "spread");
-  pk.pack_double(r.spread);
-  pack_str(pk, "samples");
-  pk.pack_int32(r.samples);
+  put(pk, "task", r.task);
+  put(pk, "interactivity", r.interactivity);
+  put(pk, "token_cost", r.token_cost);
+  put(pk, "total", r.total);
+  put(pk, "mr", r.mr);
+  put(pk, "spread", r.spread);
+  put(pk, "samples", static_cast<uint64_t>(r.samples));
 }
 
 // obs, reward, terminated, truncated, info: 5 key/value pairs.
@@ -483,16 +485,11 @@ struct Server::Impl {
       msgpack::sbuffer b;
       Packer pk(b);
       begin_reply(pk, to.id, true, 5);
-      pack_str(pk, "sessions");
-      pk.pack_uint64(st.sessions);
-      pack_str(pk, "requests");
-      pk.pack_uint64(st.requests);
-      pack_str(pk, "errors");
-      pk.pack_uint64(st.errors);
-      pack_str(pk, "steps");
-      pk.pack_uint64(st.steps);
-      pack_str(pk, "uptime_s");
-      pk.pack_double(st.uptime_s);
+      put(pk, "sessions", st.sessions);
+      put(pk, "requests", st.requests);
+      put(pk, "errors", st.errors);
+      put(pk, "steps", st.steps);
+      put(pk, "uptime_s", st.uptime_s);
       send(to, b);
     } else if (op == "spec" || op == "make") {
       const std::string env_id = require_str(req, "env_id");

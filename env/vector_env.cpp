@@ -38,18 +38,20 @@ void VectorEnv::write_row(size_t i, const Observation& obs) {
             batch_.masks.begin() + static_cast<std::ptrdiff_t>(i * obs.action_mask.size()));
 }
 
+void VectorEnv::reset_row(size_t i, std::optional<uint64_t> seed) {
+  const ResetResult r = envs_[i].reset(seed);
+  write_row(i, r.obs);
+  returns_[i] = 0;
+  needs_reset_[i] = 0;
+  batch_.rewards[i] = 0;
+  batch_.terminated[i] = batch_.truncated[i] = 0;
+  batch_.reset[i] = 1;
+  batch_.finished[i].reset();
+}
+
 const VectorBatch& VectorEnv::reset(uint64_t seed) {
   pool_->run(envs_.size(), [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) {
-      const ResetResult r = envs_[i].reset(seed + i);
-      write_row(i, r.obs);
-      returns_[i] = 0;
-      needs_reset_[i] = 0;
-      batch_.rewards[i] = 0;
-      batch_.terminated[i] = batch_.truncated[i] = 0;
-      batch_.reset[i] = 1;
-      batch_.finished[i].reset();
-    }
+    for (size_t i = b; i < e; ++i) reset_row(i, seed + i);
   });
   return batch_;
 }
@@ -64,13 +66,7 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
       Env& env = envs_[i];
       batch_.finished[i].reset();
       if (needs_reset_[i] || !env.has_episode()) {
-        const ResetResult r = env.reset();
-        write_row(i, r.obs);
-        returns_[i] = 0;
-        needs_reset_[i] = 0;
-        batch_.rewards[i] = 0;
-        batch_.terminated[i] = batch_.truncated[i] = 0;
-        batch_.reset[i] = 1;
+        reset_row(i, std::nullopt);  // next-step autoreset: the act is ignored
         continue;
       }
       StepResult r;

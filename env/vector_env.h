@@ -64,6 +64,7 @@ class VectorEnv {
 
  private:
   void write_row(size_t i, const Observation& obs);
+  void reset_row(size_t i, std::optional<uint64_t> seed);
 
   std::vector<Env> envs_;
   std::vector<double> returns_;  // running episodic return per env

@@ -90,8 +90,9 @@ def decode_obs(obs: Any) -> Dict[str, Any]:
     feats = obs.get("features", b"")
     mask = obs.get("action_mask", b"")
     if not isinstance(feats, (bytes, bytearray)) or len(feats) % 4:
+        size = len(feats) if hasattr(feats, "__len__") else "?"
         raise BadReply("obs.features: expected bin of 4·F bytes, got "
-                       f"{type(feats).__name__} of length {len(feats) if hasattr(feats, '__len__') else '?'}")
+                       f"{type(feats).__name__} of length {size}")
     if not isinstance(mask, (bytes, bytearray)):
         raise BadReply(f"obs.action_mask: expected bin, got {type(mask).__name__}")
     return {

@@ -47,7 +47,7 @@ __all__ = [
 HAVE_GYMNASIUM: bool = _gym_spaces is not None
 
 #: Characters a sampled text may contain (containment accepts any str up to the length cap).
-TEXT_CHARSET: str = string.ascii_letters + string.digits + string.punctuation + " "
+TEXT_CHARSET: str = string.ascii_letters + string.digits + string.punctuation + " \n\t"
 #: Longest observation text the Text space admits.
 MAX_TEXT_LENGTH: int = 1 << 16
 

@@ -44,7 +44,8 @@ class RuleBasedStandIn:
     Deliberately simple; it only shows the loop working end to end."""
 
     QUESTIONS = ["Is it alive?", "Is it an animal?", "Can you eat it?", "Is it man-made?",
-                 "Is it bigger than a breadbox?", "Does it need electricity?", "Is it found in a kitchen?"]
+                 "Is it bigger than a breadbox?", "Does it need electricity?",
+                 "Is it found in a kitchen?"]
     GUESSES = {  # (alive, edible) answers -> guesses to try in order
         (True, False): ["dog", "cat", "horse", "cow"],
         (True, True): ["apple", "banana", "carrot", "chicken"],

@@ -25,7 +25,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=20, help="episodes to play")
     parser.add_argument("--seed", type=int, default=0, help="episode i uses seed + i")
     parser.add_argument("--reward", default="terminal",
-                        help="reward mode: terminal, mr, mr_delta, immediate (default: %(default)s)")
+                        help="terminal, mr, mr_delta or immediate (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per reply")
     args = parser.parse_args(argv)
 
