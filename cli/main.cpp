@@ -19,6 +19,9 @@
 #include "env/error.h"
 #include "env/scenario.h"
 #include "env/trace.h"
+#ifdef COLLAB_HAVE_LEARNERS
+#include "learners/learners.h"
+#endif
 #include "tasks/register_all.h"
 
 namespace {
@@ -280,9 +283,57 @@ int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, boo
   return bad == 0 ? 0 : 1;
 }
 
+struct TrainArgs {
+  EnvArgs env;
+  std::string algo = "ppo";
+  int64_t total_steps = 100000;
+  int num_envs = 16;
+  int threads = 1;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  std::string out;
+};
+
+int cmd_train(const Registry& reg, const TrainArgs& a) {
+#ifdef COLLAB_HAVE_LEARNERS
+  collab::learners::TrainConfig cfg;
+  cfg.task = reg.resolve(a.env.task);
+  cfg.env_options = a.env.options();
+  cfg.algo = a.algo;
+  cfg.total_steps = a.total_steps;
+  cfg.num_envs = a.num_envs;
+  cfg.threads = a.threads;
+  cfg.seed = a.seed;
+  cfg.device = a.device;
+  cfg.out_dir = a.out;
+  const bool bar = isatty(STDERR_FILENO);
+  const auto result = collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
+    if (!bar) return;
+    const int width = 30;
+    const int filled = static_cast<int>(width * p.step / std::max<int64_t>(1, p.total_steps));
+    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {}/{} steps  {:.0f} steps/s  success {:.1f}%  return {:.3f}", "",
+               filled, "", width - filled, p.step, p.total_steps, p.steps_per_second,
+               100 * p.recent_success, p.recent_return);
+  });
+  if (bar) fmt::print(stderr, "\n");
+  fmt::print("trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
+             "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
+             result.steps, result.seconds, result.steps_per_second, result.device,
+             100 * result.final_success, result.final_return, result.checkpoint, a.out);
+  return 0;
+#else
+  (void)reg;
+  (void)a;
+  throw collab::Error("this build has no learners: configure with -DCOLLAB_WITH_TORCH=ON (needs libtorch-dev)");
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef COLLAB_HAVE_LEARNERS
+  collab::learners::register_agents();
+#endif
   CLI::App app{"CollabGym: environments for training and evaluating collaborative dialogue agents"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "collabgym 0.1.0");
@@ -310,7 +361,9 @@ int main(int argc, char** argv) {
   std::string trace_path;
   auto* run = app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
   run_args.add_to(run, true);
-  run->add_option("--agent,-a", agent_specs, "Agent: random, passive or expert; repeatable")->required();
+  run->add_option("--agent,-a", agent_specs,
+                  "Agent: random, passive, expert, or ppo:DIR (a trained checkpoint); repeatable")
+      ->required();
   run->add_option("--episodes,-n", episodes, "Episodes per agent")->capture_default_str();
   run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")->capture_default_str();
   run->add_option("--trace", trace_path, "Write every episode as a JSON Lines trace to this file");
@@ -327,6 +380,18 @@ int main(int argc, char** argv) {
   auto* validate = scenarios->add_subcommand("validate", "Check scenario files; report every problem");
   validate->add_option("paths", validate_paths, "Scenario files")->required();
   validate->add_flag("--json", validate_json, "Print JSON");
+
+  TrainArgs train_args;
+  auto* train = app.add_subcommand("train", "Train a policy with a bundled learner (libtorch)");
+  train_args.env.add_to(train, true);
+  train->add_option("--algo", train_args.algo, "Learner")->capture_default_str();
+  train->add_option("--total-steps", train_args.total_steps, "Environment steps, all envs together")
+      ->capture_default_str();
+  train->add_option("--num-envs", train_args.num_envs, "Environments stepped together")->capture_default_str();
+  train->add_option("--threads", train_args.threads, "CPU threads (environments and torch)")->capture_default_str();
+  train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")->capture_default_str();
+  train->add_option("--device", train_args.device, "auto, cpu or cuda")->capture_default_str();
+  train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")->required();
 
   collab::bridge::ServerOptions serve_opts;
   serve_opts.binds.clear();
@@ -362,6 +427,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(reg, run_args, agent_specs, episodes, seed, as_json, trace_path);
     if (*replay) return cmd_replay(reg, replay_paths);
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
+    if (*train) return cmd_train(reg, train_args);
     if (*serve) {
       spdlog::set_level(spdlog::level::from_str(log_level));
       if (serve_opts.binds.empty()) serve_opts.binds.push_back(collab::bridge::kDefaultEndpoint);
