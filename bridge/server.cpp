@@ -101,7 +101,7 @@ Action decode_action(const msgpack::object& v, std::string_view where) {
       const auto* act = find_key(v, "act");
       const auto* text = find_key(v, "text");
       if (act == nullptr && text == nullptr) {
-        fail(ErrorCode::kWrongType, fmt::format("{}: a map action needs 'act' or 'text'", where));
+        fail(ErrorCode::kInvalidAction, fmt::format("{}: empty action; a map action needs 'act' or 'text'", where));
       }
       if (act != nullptr) {
         if (act->type != msgpack::type::POSITIVE_INTEGER && act->type != msgpack::type::NEGATIVE_INTEGER) {

@@ -1,0 +1,151 @@
+"""Fixtures for the Python client tests: a real ``collabgym serve`` on an ipc:// endpoint.
+
+The server binary is ``$COLLABGYM_BIN`` (default ``build/cli/collabgym`` under the repository root).
+If it is missing or has no ``serve`` command, the tests that need a server are skipped with a
+message saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, List, Sequence
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "bridge" / "python"))
+
+import collabgym  # noqa: E402
+
+ENV_ID = "twenty_questions-v0"
+#: Options used by most tests: the cheap reward mode, served on the server's I/O thread.
+FAST = {"reward": "terminal"}
+
+
+def _binary() -> Path:
+    raw = os.environ.get("COLLABGYM_BIN", "build/cli/collabgym")
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+class ServerProcess:
+    """A running ``collabgym serve``; ``endpoint`` is where it listens."""
+
+    def __init__(self, args: List[str], endpoint: str, log_path: Path) -> None:
+        self.endpoint = endpoint
+        self.args = args
+        self.log_path = log_path
+        # Output goes to a file, not a pipe: a full pipe would block the server's logging.
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     cwd=str(REPO_ROOT))
+        self._wait_ready(10.0)
+
+    def log_tail(self, n: int = 4000) -> str:
+        """The last ``n`` characters the server printed."""
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")[-n:]
+
+    def _wait_ready(self, limit: float) -> None:
+        deadline = time.monotonic() + limit
+        with collabgym.Client(self.endpoint, timeout=0.25) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    pytest.fail(f"server exited with {self.proc.returncode} at start:\n"
+                                f"{' '.join(self.args)}\n{self.log_tail()}")
+                try:
+                    if client.ping().get("pong") is True:
+                        return
+                except collabgym.ServerTimeout:
+                    continue
+        self.proc.kill()
+        self.proc.wait()
+        pytest.fail(f"server did not answer ping within {limit} s: {' '.join(self.args)}\n"
+                    f"{self.log_tail()}")
+
+    def wait_exit(self, limit: float = 10.0) -> int:
+        """Waits for the process to exit by itself (no signal sent); kills it and fails the test
+        after ``limit`` seconds. Returns the exit status."""
+        try:
+            self.proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"server did not exit within {limit} s:\n{self.log_tail()}")
+        finally:
+            self._log.close()
+        return self.proc.returncode
+
+    def stop(self) -> int:
+        """SIGTERM, then wait (10 s) and return the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                pytest.fail("server did not exit within 10 s of SIGTERM")
+        self._log.close()
+        return self.proc.returncode
+
+
+def start_server(tmpdir: str, name: str, extra: Sequence[str] = (),
+                 idle_timeout: float = 30) -> ServerProcess:
+    """Starts ``collabgym serve`` on ``ipc://<tmpdir>/<name>.sock`` and waits for ``ping``
+    (skips the calling test when the binary has no ``serve`` command)."""
+    binary = _binary()
+    if not binary.exists():
+        pytest.skip(f"server binary {binary} not built (set COLLABGYM_BIN)")
+    # `collabgym serve --help` exits 0 even without a serve command (the root --help answers),
+    # so look for the subcommand in the list.
+    probe = subprocess.run([str(binary), "--help"], capture_output=True, timeout=10, text=True)
+    if not any(line.split()[:1] == ["serve"] for line in probe.stdout.splitlines()):
+        pytest.skip(f"{binary} has no 'serve' command yet (rebuild it, or set COLLABGYM_BIN)")
+    endpoint = f"ipc://{tmpdir}/{name}.sock"
+    args = [str(binary), "serve", "--bind", endpoint, "--idle-timeout", f"{idle_timeout:g}",
+            *extra]
+    return ServerProcess(args, endpoint, Path(tmpdir) / f"{name}.log")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ServerProcess]:
+    """The shared server for the whole test session; must exit 0 on SIGTERM."""
+    with tempfile.TemporaryDirectory(prefix="cgym-") as tmpdir:
+        srv = start_server(tmpdir, "s")
+        try:
+            yield srv
+        finally:
+            code = srv.stop()
+        assert code == 0, f"server exited with {code} on SIGTERM:\n{srv.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def small_server() -> Iterator[ServerProcess]:
+    """A second server: 2 sessions at most, reaped after 1 s idle."""
+    with tempfile.TemporaryDirectory(prefix="cgym-") as tmpdir:
+        srv = start_server(tmpdir, "small", ["--max-sessions", "2"], idle_timeout=1)
+        try:
+            yield srv
+        finally:
+            code = srv.stop()
+        assert code == 0, f"server exited with {code} on SIGTERM"
+
+
+@pytest.fixture
+def client(server: ServerProcess) -> Iterator[collabgym.Client]:
+    with collabgym.Client(server.endpoint, timeout=5.0) as c:
+        yield c
+
+
+@pytest.fixture
+def env(server: ServerProcess) -> Iterator[collabgym.CollabGymEnv]:
+    with collabgym.make(ENV_ID, endpoint=server.endpoint, timeout=5.0, **FAST) as e:
+        yield e
