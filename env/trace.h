@@ -1,7 +1,7 @@
 // Episode traces as JSON Lines, and exact replay.
 //
 // An episode is a header line followed by one line per message:
-//   {"type":"header","format":"collabgym-trace/1","id":…,"seed":…,"options":{…},
+//   {"type":"header","format":"collabgym-trace/1","id":…,"version":N,"seed":…,"options":{…},
 //    "reset_options":{…},"scenario":{"path":…,"hash":…}}
 //   {"type":"turn","turn":0,"who":"user","text":"<opening>"}
 //   {"type":"turn","turn":1,"who":"agent","mode":"act|text|both","text":…,"act":…,"act_index":…}

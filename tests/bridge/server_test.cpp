@@ -342,6 +342,28 @@ TEST(Server, RefusesRemoteBindsWithoutPermissionAndBadOptions) {
   EXPECT_THROW(Server(tasks::builtin_registry(), bad), Error);
 }
 
+TEST(Client, RemoteVectorEnvStepsManySessionsInOneMessage) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  {
+    RemoteVectorEnv v(c, "twenty_questions-v0", 8, {{"reward", "terminal"}});
+    const auto first = v.reset(10);
+    ASSERT_EQ(first.size(), 8u);
+    Env local = tasks::builtin_registry().make("twenty_questions-v0", {{"reward", "terminal"}});
+    for (size_t i = 0; i < 8; ++i) {
+      EXPECT_EQ(first[i].seed, 10 + i);
+      EXPECT_EQ(first[i].obs.text, local.reset(10 + i).obs.text);
+    }
+    std::vector<WireAction> acts(8, WireAction::of_act(2));
+    const auto out = v.step(acts);
+    ASSERT_EQ(out.size(), 8u);
+    for (const auto& o : out) EXPECT_EQ(std::get<WireStep>(o).obs.turn, 1);
+    EXPECT_THROW(v.step(std::vector<WireAction>(3, WireAction::of_act(0))), RemoteError);
+    EXPECT_EQ(c.stats()["sessions"], 8);
+  }
+  EXPECT_EQ(c.stats()["sessions"], 0);  // the destructor closed them
+}
+
 TEST(Client, DeadServerIsATimeoutNotAHang) {
   Client c("tcp://127.0.0.1:1", 300ms);
   const auto t0 = std::chrono::steady_clock::now();
