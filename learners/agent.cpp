@@ -1,0 +1,98 @@
+// The "ppo:PATH" agent: a trained actor-critic acting greedily on the env's features and mask.
+#include "agents/agent.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/error.h"
+#include "learners/learners.h"
+#include "learners/policy.h"
+
+namespace collab::learners {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, size_t max_items = 6) {
+  std::string out;
+  for (size_t i = 0; i < v.size() && i < max_items; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > max_items) out += ", … (" + std::to_string(v.size()) + " in all)";
+  return out;
+}
+
+// Describes the first difference between two name lists, or returns "" if they are equal.
+std::string first_difference(const std::vector<std::string>& ckpt,
+                             const std::vector<std::string>& env) {
+  if (ckpt == env) return "";
+  for (size_t i = 0; i < ckpt.size() && i < env.size(); ++i) {
+    if (ckpt[i] != env[i]) {
+      return "at index " + std::to_string(i) + " the checkpoint has '" + ckpt[i] +
+             "' and the environment has '" + env[i] + "'";
+    }
+  }
+  return "the checkpoint has " + std::to_string(ckpt.size()) + " (" + join(ckpt) +
+         ") and the environment has " + std::to_string(env.size()) + " (" + join(env) + ")";
+}
+
+class PpoAgent final : public agents::Agent {
+ public:
+  explicit PpoAgent(std::string spec)
+      : spec_(std::move(spec)), ckpt_(detail::load_checkpoint(spec_)) {
+    task_id_ = ckpt_.meta.at("task").at("id").get<std::string>();
+    features_ = ckpt_.meta.at("feature_names").get<std::vector<std::string>>();
+    acts_ = ckpt_.meta.at("act_names").get<std::vector<std::string>>();
+  }
+
+  std::string name() const override { return "ppo:" + spec_; }
+
+  Action act(const Env& env, const Observation& obs, Rng&) override {
+    if (&env.task() != checked_task_) check_compatible(env.task());
+    const auto f = static_cast<int64_t>(obs.features.size());
+    const auto a = static_cast<int64_t>(obs.action_mask.size());
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x =
+        torch::from_blob(const_cast<float*>(obs.features.data()), {1, f}, torch::kFloat32);
+    const torch::Tensor m =
+        torch::from_blob(const_cast<uint8_t*>(obs.action_mask.data()), {1, a}, torch::kUInt8);
+    const int64_t act = ckpt_.net->policy(x, m).mode().item<int64_t>();
+    if (!obs.action_mask.at(static_cast<size_t>(act))) {
+      throw InvalidAction(name() + ": no legal act in this observation (all masked)");
+    }
+    return Action::from_act(static_cast<int32_t>(act));
+  }
+
+ private:
+  // Refuses an environment the checkpoint was not trained for, naming both sides.
+  void check_compatible(const Task& task) {
+    const std::string where = "agent '" + name() + "' (checkpoint " + ckpt_.path + ")";
+    if (task.id() != task_id_) {
+      throw Error(where + " was trained on task " + task_id_ + " but the environment is " +
+                  task.id() + "; expected the same task id and version");
+    }
+    if (auto d = first_difference(features_, task.feature_names()); !d.empty()) {
+      throw Error(where + ": feature names differ from the environment's (" + d +
+                  "); expected the scenario layout the checkpoint was trained on");
+    }
+    if (auto d = first_difference(acts_, task.acts()); !d.empty()) {
+      throw Error(where + ": act names differ from the environment's (" + d +
+                  "); expected the scenario the checkpoint was trained on");
+    }
+    checked_task_ = &task;
+  }
+
+  std::string spec_;
+  detail::Checkpoint ckpt_;
+  std::string task_id_;
+  std::vector<std::string> features_, acts_;
+  const Task* checked_task_ = nullptr;
+};
+
+}  // namespace
+
+void register_agents() {
+  agents::register_agent_loader("ppo", [](std::string_view arg) -> std::unique_ptr<agents::Agent> {
+    return std::make_unique<PpoAgent>(std::string(arg));
+  });
+}
+
+}  // namespace collab::learners
