@@ -24,6 +24,7 @@ bench: build
 	$(BUILD)/bench/collab_bench_env
 	$(BUILD)/bench/collab_bench_mr
 	$(BUILD)/bench/collab_bench_bridge
+	$(BUILD)/bench/collab_bench_learner
 
 clean:
 	rm -rf $(BUILD)

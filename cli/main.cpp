@@ -292,6 +292,8 @@ struct TrainArgs {
   uint64_t seed = 0;
   std::string device = "auto";
   std::string out;
+  std::optional<double> learning_rate, gamma;
+  std::string ppo_json;
 };
 
 int cmd_train(const Registry& reg, const TrainArgs& a) {
@@ -306,6 +308,13 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
   cfg.seed = a.seed;
   cfg.device = a.device;
   cfg.out_dir = a.out;
+  if (!a.ppo_json.empty()) {
+    const json j = json::parse(a.ppo_json, nullptr, false);
+    if (j.is_discarded()) throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
+    cfg.ppo = collab::learners::PpoArgs::from_json(j);
+  }
+  if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
+  if (a.gamma) cfg.ppo.gamma = *a.gamma;
   const bool bar = isatty(STDERR_FILENO);
   const auto result = collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
     if (!bar) return;
@@ -392,6 +401,11 @@ int main(int argc, char** argv) {
   train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")->capture_default_str();
   train->add_option("--device", train_args.device, "auto, cpu or cuda")->capture_default_str();
   train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")->required();
+  train->add_option("--learning-rate", train_args.learning_rate, "PPO learning rate (default 1e-3)");
+  train->add_option("--gamma", train_args.gamma,
+                    "Discount; default by reward mode: 0 for mr and immediate, 0.99 otherwise");
+  train->add_option("--ppo", train_args.ppo_json,
+                    "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");
 
   collab::bridge::ServerOptions serve_opts;
   serve_opts.binds.clear();

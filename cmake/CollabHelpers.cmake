@@ -21,6 +21,9 @@ function(collab_add_test name)
   add_executable(${name} ${T_SOURCES})
   collab_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+  # Test names get the folder as prefix ("env.Rng.DerivedStreamsAreDistinct") so that
+  # `ctest -R '^learners\.'` picks one folder.
+  string(REGEX REPLACE "^collab_(.*)_tests$" "\\1." prefix ${name})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX ${prefix}
     PROPERTIES ENVIRONMENT "COLLABGYM_SCENARIOS=${PROJECT_SOURCE_DIR}/scenarios")
 endfunction()
