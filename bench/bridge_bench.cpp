@@ -7,6 +7,7 @@
 //  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it).
 // Medians over many round trips; reset round trips are not timed.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -40,34 +41,35 @@ int32_t random_legal(const WireObservation& obs, collab::Rng& rng) {
   return legal[rng.below(legal.size())];
 }
 
-// Median µs of a raw REQ/REP echo with the given sizes.
-double raw_echo_us(size_t request_bytes, size_t reply_bytes, int n) {
-  zmq::context_t ctx;
-  zmq::socket_t rep(ctx, zmq::socket_type::rep);
-  rep.bind("tcp://127.0.0.1:0");
-  const std::string ep = rep.get(zmq::sockopt::last_endpoint);
-  std::thread server([&] {
-    const std::string reply(reply_bytes, 'r');
-    for (int i = 0; i < n; ++i) {
-      zmq::message_t m;
-      (void)rep.recv(m);
-      rep.send(zmq::buffer(reply), zmq::send_flags::none);
-    }
-  });
-  zmq::socket_t req(ctx, zmq::socket_type::req);
-  req.connect(ep);
-  const std::string request(request_bytes, 'q');
-  std::vector<double> t;
-  for (int i = 0; i < n; ++i) {
-    const auto t0 = Clock::now();
-    req.send(zmq::buffer(request), zmq::send_flags::none);
-    zmq::message_t m;
-    (void)req.recv(m);
-    t.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+// A raw ZeroMQ REP echo server answering every request with `reply_bytes` bytes.
+class EchoServer {
+ public:
+  explicit EchoServer(size_t reply_bytes) : rep_(ctx_, zmq::socket_type::rep) {
+    rep_.bind("tcp://127.0.0.1:0");
+    endpoint_ = rep_.get(zmq::sockopt::last_endpoint);
+    rep_.set(zmq::sockopt::rcvtimeo, 200);
+    thread_ = std::thread([this, reply_bytes] {
+      const std::string reply(reply_bytes, 'r');
+      while (!stop_) {
+        zmq::message_t m;
+        if (!rep_.recv(m)) continue;
+        rep_.send(zmq::buffer(reply), zmq::send_flags::none);
+      }
+    });
   }
-  server.join();
-  return median(t);
-}
+  ~EchoServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  zmq::context_t ctx_;
+  zmq::socket_t rep_;
+  std::string endpoint_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -83,34 +85,52 @@ int main(int argc, char** argv) {
   Client c(ep);
   collab::Rng rng(1);
 
-  // 2. Our step round trip; also measures the real message sizes for the raw baseline.
+  // 1 + 2. Our step round trip and a raw echo of the same sizes, in alternating blocks so that
+  // drift in the machine's speed affects both alike.
   const auto s = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
-  WireReset r = c.reset(s, 0);
-  WireObservation obs = r.obs;
-  std::vector<double> step_us;
-  size_t request_bytes = 0, reply_bytes = 0;  // one step's, as they were on the wire
+  WireObservation obs = c.reset(s, 0).obs;
   uint64_t seed = 1;
-  for (int i = 0; i < n; ++i) {
-    const int32_t act = random_legal(obs, rng);
-    const auto t0 = Clock::now();
-    const WireStep st = c.step(s, WireAction::of_act(act));
-    step_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-    obs = st.obs;
-    if (i == 0) {
-      request_bytes = c.last_request_bytes();
-      reply_bytes = c.last_reply_bytes();
+  const WireStep first = c.step(s, WireAction::of_act(random_legal(obs, rng)));
+  const size_t request_bytes = c.last_request_bytes(), reply_bytes = c.last_reply_bytes();
+  obs = first.obs;
+  EchoServer echo(reply_bytes);
+  zmq::context_t ctx;
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.connect(echo.endpoint());
+  const std::string request(request_bytes, 'q');
+  std::vector<double> step_us, raw_us, block_ratio;
+  const int blocks = 20, per_block = std::max(1, n / blocks);
+  for (int blk = 0; blk < blocks; ++blk) {
+    std::vector<double> ours_b, raw_b;
+    for (int i = 0; i < per_block; ++i) {
+      const int32_t act = random_legal(obs, rng);
+      const auto t0 = Clock::now();
+      const WireStep st = c.step(s, WireAction::of_act(act));
+      ours_b.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      obs = st.obs;
+      if (st.terminated || st.truncated) obs = c.reset(s, seed++).obs;
     }
-    if (st.terminated || st.truncated) obs = c.reset(s, seed++).obs;
+    for (int i = 0; i < per_block; ++i) {
+      const auto t0 = Clock::now();
+      req.send(zmq::buffer(request), zmq::send_flags::none);
+      zmq::message_t m;
+      (void)req.recv(m);
+      raw_b.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    block_ratio.push_back(median(ours_b) / median(raw_b));
+    step_us.insert(step_us.end(), ours_b.begin(), ours_b.end());
+    raw_us.insert(raw_us.end(), raw_b.begin(), raw_b.end());
   }
-  // 1. Raw echo of the same sizes.
-  const double raw = raw_echo_us(request_bytes, reply_bytes, n);
+  const double raw = median(raw_us);
   const double ours = median(step_us);
 
   fmt::print("bridge over tcp loopback, 20 Questions act mode, reward=terminal, {} round trips\n\n", n);
   fmt::print("{:<52} {:>10}\n", "measure", "median us");
   fmt::print("{:<52} {:>10.1f}\n", fmt::format("raw ZeroMQ REQ/REP echo ({} B / {} B)", request_bytes, reply_bytes), raw);
   fmt::print("{:<52} {:>10.1f}\n", "CollabGym step round trip (C++ client)", ours);
-  fmt::print("{:<52} {:>9.2f}x   (target <= 1.30x)\n\n", "step / raw echo", ours / raw);
+  fmt::print("{:<52} {:>9.2f}x   (target <= 1.30x)\n", "step / raw echo (medians)", ours / raw);
+  fmt::print("{:<52} {:>9.2f}x   ({} alternating blocks)\n\n", "step / raw echo (median of per-block ratios)",
+             median(block_ratio), blocks);
 
   // 3. step_many throughput.
   fmt::print("{:<12} {:>16} {:>14}\n", "step_many", "env-steps/s", "median ms");

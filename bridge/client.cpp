@@ -33,14 +33,14 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    zmq::pollitem_t item{socket_->sock.handle(), 0, ZMQ_POLLIN, 0};
-    if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+    if (left.count() <= 0) {
       throw Timeout("no reply from " + endpoint_ + " within " + std::to_string(timeout_.count()) + " ms");
     }
+    // A blocking receive bounded by ZMQ_RCVTIMEO: one wait instead of a poll plus a receive.
+    socket_->sock.set(zmq::sockopt::rcvtimeo, static_cast<int>(std::max<int64_t>(1, left.count())));
     std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(socket_->sock, std::back_inserter(frames), zmq::recv_flags::dontwait) ||
-        frames.empty()) {
-      continue;
+    if (!zmq::recv_multipart(socket_->sock, std::back_inserter(frames)) || frames.empty()) {
+      continue;  // timed out (checked at the top) or an empty message
     }
     const auto& last = frames.back();
     last_reply_bytes_ = last.size();
@@ -100,7 +100,7 @@ const msgpack::object& field(const msgpack::object_handle& h, std::string_view k
   return *v;
 }
 
-WireStep decode_step(const msgpack::object& o) {
+WireStep decode_step(const msgpack::object& o, const std::shared_ptr<const msgpack::object_handle>& reply) {
   WireStep s;
   const auto* obs = find_key(o, "obs");
   const auto* reward = find_key(o, "reward");
@@ -112,7 +112,8 @@ WireStep decode_step(const msgpack::object& o) {
   s.reward = reward->as<double>();
   s.terminated = term->as<bool>();
   s.truncated = trunc->as<bool>();
-  s.info = to_json(*info);
+  s.reply = reply;
+  s.info_object = info;
   return s;
 }
 
@@ -169,7 +170,8 @@ WireStep Client::step(const std::string& session, const WireAction& action) {
     pack_str(pk, "action");
     pack_action(pk, action);
   });
-  return decode_step(h.get());
+  auto reply = std::make_shared<const msgpack::object_handle>(std::move(h));
+  return decode_step(reply->get(), reply);
 }
 
 std::vector<Client::StepOutcome> Client::step_many(
@@ -185,7 +187,10 @@ std::vector<Client::StepOutcome> Client::step_many(
       pack_action(pk, action);
     }
   });
-  const auto& results = field(h, "results");
+  auto reply = std::make_shared<const msgpack::object_handle>(std::move(h));
+  const auto* results_ptr = find_key(reply->get(), "results");
+  if (results_ptr == nullptr) throw RemoteError("malformed", "reply lacks 'results'");
+  const auto& results = *results_ptr;
   if (results.type != msgpack::type::ARRAY || results.via.array.size != steps.size()) {
     throw RemoteError("malformed", "step_many reply has the wrong number of results");
   }
@@ -195,7 +200,7 @@ std::vector<Client::StepOutcome> Client::step_many(
     const auto& item = results.via.array.ptr[i];
     const auto* ok = find_key(item, "ok");
     if (ok && ok->type == msgpack::type::BOOLEAN && ok->via.boolean) {
-      out.emplace_back(decode_step(item));
+      out.emplace_back(decode_step(item, reply));
     } else {
       const auto* err = find_key(item, "error");
       const auto j = err ? to_json(*err) : nlohmann::json::object();

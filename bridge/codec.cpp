@@ -116,6 +116,11 @@ std::string_view type_name(const msgpack::object& o) {
   return "?";
 }
 
+const nlohmann::json& WireStep::info() const {
+  if (!info_cache) info_cache = info_object != nullptr ? to_json(*info_object) : nlohmann::json::object();
+  return *info_cache;
+}
+
 WireObservation decode_observation(const msgpack::object& o) {
   WireObservation w;
   const auto* text = find_key(o, "text");

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 
 namespace collab::bridge {
@@ -98,7 +100,14 @@ struct WireStep {
   double reward = 0;
   bool terminated = false;
   bool truncated = false;
-  nlohmann::json info;
+  // The step's info map (docs/protocol.md "Values"), decoded to JSON on first use: decoding it is
+  // a good part of a small step's client-side cost, and many training loops never read it.
+  const nlohmann::json& info() const;
+
+  // Where info() decodes from: the reply (kept alive here) and the info object inside it.
+  std::shared_ptr<const msgpack::object_handle> reply;
+  const msgpack::object* info_object = nullptr;
+  mutable std::optional<nlohmann::json> info_cache;
 };
 
 struct WireReset {

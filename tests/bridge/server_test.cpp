@@ -82,7 +82,7 @@ TEST_P(Transports, WireEqualsInProcess) {
       EXPECT_EQ(ws.reward, lr2.reward);  // bit for bit
       EXPECT_EQ(ws.terminated, lr2.terminated);
       EXPECT_EQ(ws.truncated, lr2.truncated);
-      EXPECT_EQ(ws.info, Env::info_json(local.task(), lr2.info));
+      EXPECT_EQ(ws.info(), Env::info_json(local.task(), lr2.info));
       obs = lr2.obs;
     }
   }
@@ -180,7 +180,7 @@ TEST(Server, StepManyKeepsOrderAndIsolatesItemErrors) {
   ASSERT_EQ(out.size(), 6u);
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(std::holds_alternative<WireStep>(out[static_cast<size_t>(i)])) << i;
-    EXPECT_EQ(std::get<WireStep>(out[static_cast<size_t>(i)]).info["act_index"], i);
+    EXPECT_EQ(std::get<WireStep>(out[static_cast<size_t>(i)]).info()["act_index"], i);
   }
   EXPECT_EQ(std::get<RemoteError>(out[4]).code(), "unknown_session");
   EXPECT_EQ(std::get<RemoteError>(out[5]).code(), "invalid_action");
@@ -201,7 +201,7 @@ TEST(Server, ForkIsAnExactCopyThatDiverges) {
     c.step(f, WireAction::of_act(2));  // the fork moves on; the original does not
     const WireStep orig = c.step(s, WireAction::of_act(3));
     EXPECT_EQ(orig.obs.turn, 3);
-    EXPECT_EQ(orig.info["act_index"], 3);
+    EXPECT_EQ(orig.info()["act_index"], 3);
   }
 }
 
@@ -268,7 +268,7 @@ TEST(Server, ManyConcurrentSessionsFromSeveralClients) {
         }
         for (int i = 0; i < kSessionsEach; i += 2) {
           const WireStep r = c.step(mine[static_cast<size_t>(i)], WireAction::of_act(k));
-          if (r.obs.turn != k + 1 || r.info["act_index"] != k) ++failures;
+          if (r.obs.turn != k + 1 || r.info()["act_index"] != k) ++failures;
           else ++steps;
         }
       }
