@@ -213,10 +213,12 @@ int cmd_run(const Registry& reg, const EnvArgs& args, const std::vector<std::str
   }
   fmt::print("{} · {} episodes · seeds {}..{} · reward {}\n", env.task().id(), episodes, seed,
              seed + static_cast<uint64_t>(episodes) - 1, to_string(env.reward_config().mode));
-  fmt::print("{:<10} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", "success", "score", "turns",
+  size_t width = 10;
+  for (const auto& r : results) width = std::max(width, r.agent.size());
+  fmt::print("{:<{}} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", width, "success", "score", "turns",
              "tokens", "return");
   for (const auto& r : results) {
-    fmt::print("{:<10} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", r.agent,
+    fmt::print("{:<{}} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", r.agent, width,
                100 * r.success_rate, 100 * r.success_stderr, r.mean_score, r.score_stderr,
                r.mean_turns, r.mean_agent_tokens, r.mean_reward);
   }

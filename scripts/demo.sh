@@ -28,3 +28,23 @@ for line in open(sys.argv[1]):
         print(f'-- {r["turns"]} turns, success={r["success"]}, score={r["score"]:.3f}')
 PY
 "$BIN" replay "$TRACE"
+
+echo
+echo "== the same environments over ZeroMQ: a Python agent against collabgym serve =="
+SOCK="ipc://$(mktemp -u --suffix=.sock)"
+"$BIN" serve --bind "$SOCK" --log-level warn &
+SERVER=$!
+trap 'rm -f "$TRACE"; kill "$SERVER" 2>/dev/null || true' EXIT
+PYTHONPATH=bridge/python /usr/bin/python3 bridge/python/examples/random_agent.py --endpoint "$SOCK" --episodes 20
+kill -TERM "$SERVER" && wait "$SERVER"
+
+if "$BIN" train --help > /dev/null 2>&1 && "$BIN" train --help | grep -q -- --total-steps; then
+  echo
+  echo "== learning when to ask: PPO on the 16-object scenario (mr_delta reward), then evaluated =="
+  RUN="$(mktemp -d)"
+  "$BIN" train --task twenty_questions --scenario scenarios/twenty_questions/small.json --split train \
+    --reward mr_delta --total-steps 150000 --seed 1 --out "$RUN"
+  "$BIN" run --task twenty_questions --scenario scenarios/twenty_questions/small.json --split train \
+    --reward terminal --agent "ppo:$RUN" --agent random --agent passive --agent expert -n 200
+  rm -rf "$RUN"
+fi
