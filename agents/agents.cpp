@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <map>
 #include <mutex>
-
-#include <fmt/format.h>
 
 #include "agents/agent.h"
 #include "env/error.h"
@@ -74,9 +74,10 @@ std::unique_ptr<Agent> make_agent(std::string_view spec) {
       for (const auto& [p, l] : loaders()) known.push_back(p + ":…");
     }
     if (!loader) {
-      throw Error(fmt::format("unknown agent '{}': no loader for '{}:' in this build{}", spec, prefix,
-                              known.empty() ? " (learned agents need COLLAB_WITH_TORCH=ON)"
-                                            : "; known: " + fmt::format("{}", fmt::join(known, ", "))));
+      throw Error(
+          fmt::format("unknown agent '{}': no loader for '{}:' in this build{}", spec, prefix,
+                      known.empty() ? " (learned agents need COLLAB_WITH_TORCH=ON)"
+                                    : "; known: " + fmt::format("{}", fmt::join(known, ", "))));
     }
     return loader(spec.substr(colon + 1));
   }

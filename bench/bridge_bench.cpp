@@ -6,6 +6,9 @@
 //  3. `step_many` env-steps/s at batch 1, 16 and 256;
 //  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it).
 // Medians over many round trips; reset round trips are not timed.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,9 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "bridge/client.h"
@@ -124,13 +124,15 @@ int main(int argc, char** argv) {
   const double raw = median(raw_us);
   const double ours = median(step_us);
 
-  fmt::print("bridge over tcp loopback, 20 Questions act mode, reward=terminal, {} round trips\n\n", n);
+  fmt::print("bridge over tcp loopback, 20 Questions act mode, reward=terminal, {} round trips\n\n",
+             n);
   fmt::print("{:<52} {:>10}\n", "measure", "median us");
-  fmt::print("{:<52} {:>10.1f}\n", fmt::format("raw ZeroMQ REQ/REP echo ({} B / {} B)", request_bytes, reply_bytes), raw);
+  fmt::print("{:<52} {:>10.1f}\n",
+             fmt::format("raw ZeroMQ REQ/REP echo ({} B / {} B)", request_bytes, reply_bytes), raw);
   fmt::print("{:<52} {:>10.1f}\n", "CollabGym step round trip (C++ client)", ours);
   fmt::print("{:<52} {:>9.2f}x   (target <= 1.30x)\n", "step / raw echo (medians)", ours / raw);
-  fmt::print("{:<52} {:>9.2f}x   ({} alternating blocks)\n\n", "step / raw echo (median of per-block ratios)",
-             median(block_ratio), blocks);
+  fmt::print("{:<52} {:>9.2f}x   ({} alternating blocks)\n\n",
+             "step / raw echo (median of per-block ratios)", median(block_ratio), blocks);
 
   // 3. step_many throughput.
   fmt::print("{:<12} {:>16} {:>14}\n", "step_many", "env-steps/s", "median ms");
@@ -146,7 +148,9 @@ int main(int argc, char** argv) {
     double busy = 0;
     for (int k = 0; k < rounds; ++k) {
       std::vector<std::pair<std::string, WireAction>> steps;
-      for (int i = 0; i < batch; ++i) steps.emplace_back(sessions[static_cast<size_t>(i)], WireAction::of_act(random_legal(obs_b[static_cast<size_t>(i)], rng)));
+      for (int i = 0; i < batch; ++i)
+        steps.emplace_back(sessions[static_cast<size_t>(i)],
+                           WireAction::of_act(random_legal(obs_b[static_cast<size_t>(i)], rng)));
       const auto t0 = Clock::now();
       auto out = c.step_many(steps);
       const double dt = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -155,17 +159,20 @@ int main(int argc, char** argv) {
       for (int i = 0; i < batch; ++i) {
         const auto& st = std::get<WireStep>(out[static_cast<size_t>(i)]);
         obs_b[static_cast<size_t>(i)] = st.obs;
-        if (st.terminated || st.truncated) obs_b[static_cast<size_t>(i)] = c.reset(sessions[static_cast<size_t>(i)], seed++).obs;
+        if (st.terminated || st.truncated)
+          obs_b[static_cast<size_t>(i)] = c.reset(sessions[static_cast<size_t>(i)], seed++).obs;
       }
     }
-    fmt::print("batch {:<6} {:>16.0f} {:>14.3f}\n", batch, batch * rounds / (busy / 1e3), median(ms));
+    fmt::print("batch {:<6} {:>16.0f} {:>14.3f}\n", batch, batch * rounds / (busy / 1e3),
+               median(ms));
     for (const auto& x : sessions) c.close(x);
   }
   fmt::print("(target: >= 200000 env-steps/s at batch 256)\n\n");
 
   // 4. Python client, if it can run here.
   const std::string py = fmt::format(
-      "cd {} && PYTHONPATH=bridge/python /usr/bin/python3 bench/python_client_bench.py --endpoint {} 2>&1",
+      "cd {} && PYTHONPATH=bridge/python /usr/bin/python3 bench/python_client_bench.py --endpoint "
+      "{} 2>&1",
       COLLAB_SOURCE_DIR, ep);
   if (FILE* p = popen(py.c_str(), "r")) {
     char buf[512];

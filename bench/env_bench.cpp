@@ -1,17 +1,17 @@
 // In-process stepping speed (issue: foundation benchmark). Not a test: prints figures.
 //
-// Method: the agents' actions are recorded first (expert and random, many episodes); the environment
-// is then timed replaying those actions, so agent cost and environment cost are measured apart, side
-// by side in one run. Each figure is the median over episodes of (time of the episode's steps /
-// steps); reset is outside the timed block. Reward mode "terminal" (no MR lookahead; see
-// mr_bench for MR's cost).
+// Method: the agents' actions are recorded first (expert and random, many episodes); the
+// environment is then timed replaying those actions, so agent cost and environment cost are
+// measured apart, side by side in one run. Each figure is the median over episodes of (time of the
+// episode's steps / steps); reset is outside the timed block. Reward mode "terminal" (no MR
+// lookahead; see mr_bench for MR's cost).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "agents/agent.h"
 #include "env/vector_env.h"
@@ -153,9 +153,10 @@ int main(int argc, char** argv) {
   for (const auto& e : ex) ex_steps += e.acts.size();
   for (const auto& e : rd) rd_steps += e.acts.size();
 
-  fmt::print("twenty_questions-v0 in-process, reward=terminal, {} episodes per row "
-             "(expert {:.1f} steps/episode, random {:.1f})\n\n",
-             episodes, double(ex_steps) / episodes, double(rd_steps) / episodes);
+  fmt::print(
+      "twenty_questions-v0 in-process, reward=terminal, {} episodes per row "
+      "(expert {:.1f} steps/episode, random {:.1f})\n\n",
+      episodes, double(ex_steps) / episodes, double(rd_steps) / episodes);
   fmt::print("{:<44} {:>12} {:>14}\n", "measure", "median ns", "per second");
   auto row = [](const std::string& name, double ns) {
     fmt::print("{:<44} {:>12.0f} {:>14.0f}\n", name, ns, 1e9 / ns);
@@ -172,12 +173,14 @@ int main(int argc, char** argv) {
   row("env clone (mid-episode)", time_clone(env, ex));
   row("agent expert: choose an act", time_agent(env, *expert, ex));
   row("agent random: choose an act", time_agent(env, *random, rd));
-  fmt::print("\ntargets: act-mode step <= 1000 ns: {} ({:.0f} ns)   text-mode step <= 10000 ns: {} "
-             "({:.0f} ns)\n",
-             std::max(act_ex, act_rd) <= 1000 ? "met" : "NOT met", std::max(act_ex, act_rd),
-             std::max(txt_ex, txt_rd) <= 10000 ? "met" : "NOT met", std::max(txt_ex, txt_rd));
+  fmt::print(
+      "\ntargets: act-mode step <= 1000 ns: {} ({:.0f} ns)   text-mode step <= 10000 ns: {} "
+      "({:.0f} ns)\n",
+      std::max(act_ex, act_rd) <= 1000 ? "met" : "NOT met", std::max(act_ex, act_rd),
+      std::max(txt_ex, txt_rd) <= 10000 ? "met" : "NOT met", std::max(txt_ex, txt_rd));
 
-  fmt::print("\nVectorEnv (64 environments, random legal acts; env-steps/s, all environments together)\n");
+  fmt::print(
+      "\nVectorEnv (64 environments, random legal acts; env-steps/s, all environments together)\n");
   fmt::print("{:<12} {:>14} {:>14} {:>9}\n", "reward", "1 thread", "2 threads", "scaling");
   for (const char* mode : {"terminal", "mr"}) {
     const Env proto = reg.make("twenty_questions-v0", {{"reward", mode}, {"split", "all"}});

@@ -5,14 +5,14 @@
 //  (b) the rollout policy choosing an act  → "policy": one decision, timed alone;
 //  (c) with reward=mr (S=3, w=2)           → "MR step".
 // The floor is what MR must do at least: S·w rollout turns, each a policy decision plus a plain
-// step, plus the real step — S·(2w+1) simulated messages. ratio = MR / (S·w·(policy + plain) + plain);
-// the target is ≤ 1.3 (cloning and scoring add at most 30% over the turns themselves).
+// step, plus the real step — S·(2w+1) simulated messages. ratio = MR / (S·w·(policy + plain) +
+// plain); the target is ≤ 1.3 (cloning and scoring add at most 30% over the turns themselves).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "agents/agent.h"
 #include "tasks/register_all.h"
@@ -74,11 +74,12 @@ double time_policy(Env& env, const std::vector<Episode>& eps, const std::string&
 int main(int argc, char** argv) {
   const int episodes = argc > 1 ? std::atoi(argv[1]) : 100;
   const auto& reg = collab::tasks::builtin_registry();
-  fmt::print("MR step cost vs a plain step; S=3, w=2 (floor S(2w+1) = 15 simulated messages); "
-             "{} expert episodes per row, medians\n\n",
-             episodes);
-  fmt::print("{:<22} {:<8} {:>10} {:>10} {:>11} {:>11} {:>9} {:>7}\n", "task", "rollout", "plain ns",
-             "policy ns", "floor ns", "MR step ns", "MR/plain", "ratio");
+  fmt::print(
+      "MR step cost vs a plain step; S=3, w=2 (floor S(2w+1) = 15 simulated messages); "
+      "{} expert episodes per row, medians\n\n",
+      episodes);
+  fmt::print("{:<22} {:<8} {:>10} {:>10} {:>11} {:>11} {:>9} {:>7}\n", "task", "rollout",
+             "plain ns", "policy ns", "floor ns", "MR step ns", "MR/plain", "ratio");
   for (const auto& id : reg.ids()) {
     Env rec = reg.make(id, {{"reward", "terminal"}, {"split", "all"}});
     auto expert = collab::agents::make_agent("expert");
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
                  policy, plain, policy_ns, floor, mr_ns, mr_ns / plain, mr_ns / floor);
     }
   }
-  fmt::print("\nratio = MR step / floor; target <= 1.30. Rollouts stop early when a sampled future "
-             "ends, so a ratio below 1 is possible.\n");
+  fmt::print(
+      "\nratio = MR step / floor; target <= 1.30. Rollouts stop early when a sampled future "
+      "ends, so a ratio below 1 is possible.\n");
   return 0;
 }

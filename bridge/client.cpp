@@ -34,7 +34,8 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      throw Timeout("no reply from " + endpoint_ + " within " + std::to_string(timeout_.count()) + " ms");
+      throw Timeout("no reply from " + endpoint_ + " within " + std::to_string(timeout_.count()) +
+                    " ms");
     }
     // A blocking receive bounded by ZMQ_RCVTIMEO: one wait instead of a poll plus a receive.
     socket_->sock.set(zmq::sockopt::rcvtimeo, static_cast<int>(std::max<int64_t>(1, left.count())));
@@ -100,14 +101,16 @@ const msgpack::object& field(const msgpack::object_handle& h, std::string_view k
   return *v;
 }
 
-WireStep decode_step(const msgpack::object& o, const std::shared_ptr<const msgpack::object_handle>& reply) {
+WireStep decode_step(const msgpack::object& o,
+                     const std::shared_ptr<const msgpack::object_handle>& reply) {
   WireStep s;
   const auto* obs = find_key(o, "obs");
   const auto* reward = find_key(o, "reward");
   const auto* term = find_key(o, "terminated");
   const auto* trunc = find_key(o, "truncated");
   const auto* info = find_key(o, "info");
-  if (!obs || !reward || !term || !trunc || !info) throw RemoteError("malformed", "incomplete step reply");
+  if (!obs || !reward || !term || !trunc || !info)
+    throw RemoteError("malformed", "incomplete step reply");
   s.obs = decode_observation(*obs);
   s.reward = reward->as<double>();
   s.terminated = term->as<bool>();
@@ -155,8 +158,10 @@ WireReset Client::reset(const std::string& session, std::optional<uint64_t> seed
     pack_str(pk, "session");
     pack_str(pk, session);
     pack_str(pk, "seed");
-    if (seed) pk.pack_uint64(*seed);
-    else pk.pack_nil();
+    if (seed)
+      pk.pack_uint64(*seed);
+    else
+      pk.pack_nil();
     pack_str(pk, "options");
     pack_json(pk, options);
   });
@@ -261,7 +266,8 @@ RemoteVectorEnv::~RemoteVectorEnv() {
 
 std::vector<WireReset> RemoteVectorEnv::reset(uint64_t seed) {
   std::vector<WireReset> out;
-  for (size_t i = 0; i < sessions_.size(); ++i) out.push_back(client_.reset(sessions_[i], seed + i));
+  for (size_t i = 0; i < sessions_.size(); ++i)
+    out.push_back(client_.reset(sessions_[i], seed + i));
   return out;
 }
 
@@ -270,7 +276,8 @@ WireReset RemoteVectorEnv::reset_one(size_t i) { return client_.reset(sessions_.
 std::vector<Client::StepOutcome> RemoteVectorEnv::step(const std::vector<WireAction>& actions) {
   if (actions.size() != sessions_.size()) {
     throw RemoteError("invalid_action", "RemoteVectorEnv::step: " + std::to_string(actions.size()) +
-                                            " actions for " + std::to_string(sessions_.size()) + " sessions");
+                                            " actions for " + std::to_string(sessions_.size()) +
+                                            " sessions");
   }
   std::vector<std::pair<std::string, WireAction>> steps;
   steps.reserve(actions.size());

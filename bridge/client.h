@@ -13,14 +13,13 @@
 
 #include <chrono>
 #include <memory>
+#include <msgpack.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <msgpack.hpp>
-#include <nlohmann/json.hpp>
 
 #include "bridge/protocol.h"
 
@@ -36,7 +35,8 @@ class Client {
 
   nlohmann::json hello();
   std::vector<std::string> list();
-  nlohmann::json spec(const std::string& env_id, const nlohmann::json& options = nlohmann::json::object());
+  nlohmann::json spec(const std::string& env_id,
+                      const nlohmann::json& options = nlohmann::json::object());
   struct Made {
     std::string session;
     nlohmann::json spec;

@@ -12,12 +12,24 @@ void pack_str(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
 
 void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: pk.pack_nil(); break;
-    case nlohmann::json::value_t::boolean: j.get<bool>() ? pk.pack_true() : pk.pack_false(); break;
-    case nlohmann::json::value_t::number_integer: pk.pack_int64(j.get<int64_t>()); break;
-    case nlohmann::json::value_t::number_unsigned: pk.pack_uint64(j.get<uint64_t>()); break;
-    case nlohmann::json::value_t::number_float: pk.pack_double(j.get<double>()); break;
-    case nlohmann::json::value_t::string: pack_str(pk, j.get_ref<const std::string&>()); break;
+    case nlohmann::json::value_t::null:
+      pk.pack_nil();
+      break;
+    case nlohmann::json::value_t::boolean:
+      j.get<bool>() ? pk.pack_true() : pk.pack_false();
+      break;
+    case nlohmann::json::value_t::number_integer:
+      pk.pack_int64(j.get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      pk.pack_uint64(j.get<uint64_t>());
+      break;
+    case nlohmann::json::value_t::number_float:
+      pk.pack_double(j.get<double>());
+      break;
+    case nlohmann::json::value_t::string:
+      pack_str(pk, j.get_ref<const std::string&>());
+      break;
     case nlohmann::json::value_t::array:
       pk.pack_array(static_cast<uint32_t>(j.size()));
       for (const auto& x : j) pack_json(pk, x);
@@ -35,40 +47,52 @@ void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& j) {
       pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<uint32_t>(b.size()));
       break;
     }
-    case nlohmann::json::value_t::discarded: pk.pack_nil(); break;
+    case nlohmann::json::value_t::discarded:
+      pk.pack_nil();
+      break;
   }
 }
 
 nlohmann::json to_json(const msgpack::object& o, int depth_left) {
   if (depth_left <= 0) throw std::invalid_argument("nested too deeply");
   switch (o.type) {
-    case msgpack::type::NIL: return nullptr;
-    case msgpack::type::BOOLEAN: return o.via.boolean;
-    case msgpack::type::POSITIVE_INTEGER: return o.via.u64;
-    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
+    case msgpack::type::NIL:
+      return nullptr;
+    case msgpack::type::BOOLEAN:
+      return o.via.boolean;
+    case msgpack::type::POSITIVE_INTEGER:
+      return o.via.u64;
+    case msgpack::type::NEGATIVE_INTEGER:
+      return o.via.i64;
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return o.via.f64;
-    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::FLOAT64:
+      return o.via.f64;
+    case msgpack::type::STR:
+      return std::string(o.via.str.ptr, o.via.str.size);
     case msgpack::type::BIN: {
       nlohmann::json arr = nlohmann::json::array();
-      for (uint32_t i = 0; i < o.via.bin.size; ++i) arr.push_back(static_cast<uint8_t>(o.via.bin.ptr[i]));
+      for (uint32_t i = 0; i < o.via.bin.size; ++i)
+        arr.push_back(static_cast<uint8_t>(o.via.bin.ptr[i]));
       return arr;
     }
     case msgpack::type::ARRAY: {
       nlohmann::json arr = nlohmann::json::array();
-      for (uint32_t i = 0; i < o.via.array.size; ++i) arr.push_back(to_json(o.via.array.ptr[i], depth_left - 1));
+      for (uint32_t i = 0; i < o.via.array.size; ++i)
+        arr.push_back(to_json(o.via.array.ptr[i], depth_left - 1));
       return arr;
     }
     case msgpack::type::MAP: {
       nlohmann::json obj = nlohmann::json::object();
       for (uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
-        if (kv.key.type != msgpack::type::STR) throw std::invalid_argument("map keys must be strings");
+        if (kv.key.type != msgpack::type::STR)
+          throw std::invalid_argument("map keys must be strings");
         obj[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = to_json(kv.val, depth_left - 1);
       }
       return obj;
     }
-    case msgpack::type::EXT: throw std::invalid_argument("extension types are not used");
+    case msgpack::type::EXT:
+      throw std::invalid_argument("extension types are not used");
   }
   throw std::invalid_argument("unknown MessagePack type");
 }
@@ -101,23 +125,33 @@ const msgpack::object* find_key(const msgpack::object& o, std::string_view key) 
 
 std::string_view type_name(const msgpack::object& o) {
   switch (o.type) {
-    case msgpack::type::NIL: return "nil";
-    case msgpack::type::BOOLEAN: return "bool";
+    case msgpack::type::NIL:
+      return "nil";
+    case msgpack::type::BOOLEAN:
+      return "bool";
     case msgpack::type::POSITIVE_INTEGER:
-    case msgpack::type::NEGATIVE_INTEGER: return "int";
+    case msgpack::type::NEGATIVE_INTEGER:
+      return "int";
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return "float";
-    case msgpack::type::STR: return "str";
-    case msgpack::type::BIN: return "bin";
-    case msgpack::type::ARRAY: return "array";
-    case msgpack::type::MAP: return "map";
-    case msgpack::type::EXT: return "ext";
+    case msgpack::type::FLOAT64:
+      return "float";
+    case msgpack::type::STR:
+      return "str";
+    case msgpack::type::BIN:
+      return "bin";
+    case msgpack::type::ARRAY:
+      return "array";
+    case msgpack::type::MAP:
+      return "map";
+    case msgpack::type::EXT:
+      return "ext";
   }
   return "?";
 }
 
 const nlohmann::json& WireStep::info() const {
-  if (!info_cache) info_cache = info_object != nullptr ? to_json(*info_object) : nlohmann::json::object();
+  if (!info_cache)
+    info_cache = info_object != nullptr ? to_json(*info_object) : nlohmann::json::object();
   return *info_cache;
 }
 
@@ -130,7 +164,8 @@ WireObservation decode_observation(const msgpack::object& o) {
   if (!text || text->type != msgpack::type::STR || !feats || feats->type != msgpack::type::BIN ||
       !mask || mask->type != msgpack::type::BIN || !turn ||
       turn->type != msgpack::type::POSITIVE_INTEGER || feats->via.bin.size % 4 != 0) {
-    throw std::invalid_argument("obs: expected {text: str, features: bin, action_mask: bin, turn: int}");
+    throw std::invalid_argument(
+        "obs: expected {text: str, features: bin, action_mask: bin, turn: int}");
   }
   w.text.assign(text->via.str.ptr, text->via.str.size);
   w.features.resize(feats->via.bin.size / 4);

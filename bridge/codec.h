@@ -2,10 +2,9 @@
 // encodings of actions and observations (docs/protocol.md, "Values").
 #pragma once
 
-#include <string>
-
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bridge/protocol.h"
 

@@ -4,14 +4,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <msgpack.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <msgpack.hpp>
-#include <nlohmann/json.hpp>
 
 namespace collab::bridge {
 
@@ -39,26 +38,40 @@ enum class ErrorCode {
 
 constexpr std::string_view to_string(ErrorCode c) {
   switch (c) {
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kBadVersion: return "bad_version";
-    case ErrorCode::kMissingField: return "missing_field";
-    case ErrorCode::kWrongType: return "wrong_type";
-    case ErrorCode::kUnknownOp: return "unknown_op";
-    case ErrorCode::kUnknownEnv: return "unknown_env";
-    case ErrorCode::kInvalidOption: return "invalid_option";
-    case ErrorCode::kUnknownSession: return "unknown_session";
-    case ErrorCode::kInvalidAction: return "invalid_action";
-    case ErrorCode::kResetNeeded: return "reset_needed";
-    case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kTooManySessions: return "too_many_sessions";
-    case ErrorCode::kShuttingDown: return "shutting_down";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kBadVersion:
+      return "bad_version";
+    case ErrorCode::kMissingField:
+      return "missing_field";
+    case ErrorCode::kWrongType:
+      return "wrong_type";
+    case ErrorCode::kUnknownOp:
+      return "unknown_op";
+    case ErrorCode::kUnknownEnv:
+      return "unknown_env";
+    case ErrorCode::kInvalidOption:
+      return "invalid_option";
+    case ErrorCode::kUnknownSession:
+      return "unknown_session";
+    case ErrorCode::kInvalidAction:
+      return "invalid_action";
+    case ErrorCode::kResetNeeded:
+      return "reset_needed";
+    case ErrorCode::kTooLarge:
+      return "too_large";
+    case ErrorCode::kTooManySessions:
+      return "too_many_sessions";
+    case ErrorCode::kShuttingDown:
+      return "shutting_down";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }
 
 inline const std::vector<std::string>& operation_names() {
-  static const std::vector<std::string> ops{"hello", "list",  "spec", "make", "reset", "step",
+  static const std::vector<std::string> ops{"hello",     "list", "spec",  "make", "reset", "step",
                                             "step_many", "fork", "close", "ping", "stats"};
   return ops;
 }

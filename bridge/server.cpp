@@ -1,14 +1,14 @@
 #include "bridge/server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <optional>
 #include <random>
 #include <unordered_map>
-
-#include <boost/asio.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -52,7 +52,8 @@ std::string new_session_id() {
 }
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 // ---- decoding request fields --------------------------------------------------------------
@@ -75,7 +76,8 @@ nlohmann::json optional_options(const msgpack::object& req) {
   const auto* v = find_key(req, "options");
   if (v == nullptr || v->type == msgpack::type::NIL) return nlohmann::json::object();
   if (v->type != msgpack::type::MAP) {
-    fail(ErrorCode::kWrongType, fmt::format("field 'options': expected map, got {}", type_name(*v)));
+    fail(ErrorCode::kWrongType,
+         fmt::format("field 'options': expected map, got {}", type_name(*v)));
   }
   try {
     return to_json(*v);
@@ -88,7 +90,8 @@ Action decode_action(const msgpack::object& v, std::string_view where) {
   switch (v.type) {
     case msgpack::type::POSITIVE_INTEGER:
       if (v.via.u64 > static_cast<uint64_t>(INT32_MAX)) {
-        fail(ErrorCode::kInvalidAction, fmt::format("{}: act {} is out of range", where, v.via.u64));
+        fail(ErrorCode::kInvalidAction,
+             fmt::format("{}: act {} is out of range", where, v.via.u64));
       }
       return Action::from_act(static_cast<int32_t>(v.via.u64));
     case msgpack::type::NEGATIVE_INTEGER:
@@ -101,17 +104,21 @@ Action decode_action(const msgpack::object& v, std::string_view where) {
       const auto* act = find_key(v, "act");
       const auto* text = find_key(v, "text");
       if (act == nullptr && text == nullptr) {
-        fail(ErrorCode::kInvalidAction, fmt::format("{}: empty action; a map action needs 'act' or 'text'", where));
+        fail(ErrorCode::kInvalidAction,
+             fmt::format("{}: empty action; a map action needs 'act' or 'text'", where));
       }
       if (act != nullptr) {
-        if (act->type != msgpack::type::POSITIVE_INTEGER && act->type != msgpack::type::NEGATIVE_INTEGER) {
-          fail(ErrorCode::kWrongType, fmt::format("{}.act: expected int, got {}", where, type_name(*act)));
+        if (act->type != msgpack::type::POSITIVE_INTEGER &&
+            act->type != msgpack::type::NEGATIVE_INTEGER) {
+          fail(ErrorCode::kWrongType,
+               fmt::format("{}.act: expected int, got {}", where, type_name(*act)));
         }
         a.act = decode_action(*act, where).act;
       }
       if (text != nullptr) {
         if (text->type != msgpack::type::STR) {
-          fail(ErrorCode::kWrongType, fmt::format("{}.text: expected str, got {}", where, type_name(*text)));
+          fail(ErrorCode::kWrongType,
+               fmt::format("{}.text: expected str, got {}", where, type_name(*text)));
         }
         a.text.assign(text->via.str.ptr, text->via.str.size);
       }
@@ -154,11 +161,15 @@ void pack_obs(Packer& pk, const Observation& o) {
 void pack_info(Packer& pk, const Task& task, const StepInfo& i) {
   pk.pack_map(9);
   pack_str(pk, "act");
-  if (i.act) pack_str(pk, task.acts()[static_cast<size_t>(*i.act)]);
-  else pk.pack_nil();
+  if (i.act)
+    pack_str(pk, task.acts()[static_cast<size_t>(*i.act)]);
+  else
+    pk.pack_nil();
   pack_str(pk, "act_index");
-  if (i.act) pk.pack_int32(*i.act);
-  else pk.pack_nil();
+  if (i.act)
+    pk.pack_int32(*i.act);
+  else
+    pk.pack_nil();
   pack_str(pk, "understood");
   i.understood ? pk.pack_true() : pk.pack_false();
   pack_str(pk, "agent_text");
@@ -166,8 +177,10 @@ void pack_info(Packer& pk, const Task& task, const StepInfo& i) {
   pack_str(pk, "agent_tokens");
   pk.pack_int32(i.agent_tokens);
   pack_str(pk, "event");
-  if (i.event) pack_str(pk, to_string(*i.event));
-  else pk.pack_nil();
+  if (i.event)
+    pack_str(pk, to_string(*i.event));
+  else
+    pk.pack_nil();
   pack_str(pk, "score");
   pk.pack_double(i.score);
   pack_str(pk, "success");
@@ -215,7 +228,8 @@ bool is_loopback_endpoint(const std::string& endpoint) {
   const auto colon = host.rfind(':');
   if (colon == std::string::npos) return false;
   host = host.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
@@ -250,8 +264,12 @@ struct Server::Impl {
   };
 
   Impl(const Registry& r, ServerOptions o)
-      : registry(r), opt(std::move(o)), pool(static_cast<size_t>(opt.threads)), signals(io),
-        reaper(io), started(Clock::now()) {}
+      : registry(r),
+        opt(std::move(o)),
+        pool(static_cast<size_t>(opt.threads)),
+        signals(io),
+        reaper(io),
+        started(Clock::now()) {}
 
   const Registry& registry;
   ServerOptions opt;
@@ -262,9 +280,9 @@ struct Server::Impl {
   asio::steady_timer reaper;
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;  // I/O thread only
-  bool shutting_down = false;  // I/O thread only
-  bool closed = false;         // I/O thread only
-  int64_t pending = 0;         // requests handed to the pool and not yet answered (I/O thread)
+  bool shutting_down = false;                                          // I/O thread only
+  bool closed = false;                                                 // I/O thread only
+  int64_t pending = 0;  // requests handed to the pool and not yet answered (I/O thread)
   Clock::time_point started;
   std::atomic<uint64_t> n_requests{0}, n_errors{0}, n_steps{0}, n_sessions{0};
 
@@ -283,7 +301,8 @@ struct Server::Impl {
   void drain(Endpoint& ep) {
     while (!closed && (ep.sock.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
       std::vector<zmq::message_t> frames;
-      const auto n = zmq::recv_multipart(ep.sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      const auto n =
+          zmq::recv_multipart(ep.sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
       if (!n || frames.empty()) break;
       on_message(ep, std::move(frames));
     }
@@ -292,7 +311,8 @@ struct Server::Impl {
   void send(ReplyTo& to, const msgpack::sbuffer& body) {
     if (closed) return;
     try {
-      for (auto& f : to.envelope) to.ep->sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      for (auto& f : to.envelope)
+        to.ep->sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       if (!to.ep->sock.send(zmq::message_t(body.data(), body.size()), zmq::send_flags::dontwait)) {
         spdlog::warn("reply dropped: peer not reading (high-water mark)");
       }
@@ -308,8 +328,10 @@ struct Server::Impl {
     pack_str(pk, "v");
     pk.pack_int32(kProtocolVersion);
     pack_str(pk, "id");
-    if (id) pk.pack_uint64(*id);
-    else pk.pack_nil();
+    if (id)
+      pk.pack_uint64(*id);
+    else
+      pk.pack_nil();
     pack_str(pk, "ok");
     ok ? pk.pack_true() : pk.pack_false();
   }
@@ -350,21 +372,24 @@ struct Server::Impl {
     to.envelope = std::move(frames);
     try {
       if (body.size() > opt.max_message_bytes) {
-        fail(ErrorCode::kTooLarge, fmt::format("request of {} bytes; the limit is {} (max_message_bytes)",
-                                               body.size(), opt.max_message_bytes));
+        fail(ErrorCode::kTooLarge,
+             fmt::format("request of {} bytes; the limit is {} (max_message_bytes)", body.size(),
+                         opt.max_message_bytes));
       }
       msgpack::object_handle handle;
       size_t offset = 0;
       try {
         const msgpack::unpack_limit limits(1u << 20, 1u << 16, opt.max_message_bytes,
                                            opt.max_message_bytes, 1u << 16, kMaxDepth);
-        handle = msgpack::unpack(static_cast<const char*>(body.data()), body.size(), offset, nullptr,
-                                 nullptr, limits);
+        handle = msgpack::unpack(static_cast<const char*>(body.data()), body.size(), offset,
+                                 nullptr, nullptr, limits);
       } catch (const std::exception& e) {
-        fail(ErrorCode::kMalformed, fmt::format("body is not a MessagePack value within limits: {}", e.what()));
+        fail(ErrorCode::kMalformed,
+             fmt::format("body is not a MessagePack value within limits: {}", e.what()));
       }
       if (offset != body.size()) {
-        fail(ErrorCode::kMalformed, fmt::format("{} trailing bytes after the request map", body.size() - offset));
+        fail(ErrorCode::kMalformed,
+             fmt::format("{} trailing bytes after the request map", body.size() - offset));
       }
       const msgpack::object& req = handle.get();
       if (req.type != msgpack::type::MAP) {
@@ -382,7 +407,8 @@ struct Server::Impl {
       }
       if (id == nullptr) fail(ErrorCode::kMissingField, "field 'id' is required");
       if (!to.id) {
-        fail(ErrorCode::kWrongType, fmt::format("field 'id': expected an unsigned integer, got {}", type_name(*id)));
+        fail(ErrorCode::kWrongType,
+             fmt::format("field 'id': expected an unsigned integer, got {}", type_name(*id)));
       }
       const std::string op = require_str(req, "op");
       if (shutting_down) fail(ErrorCode::kShuttingDown, "the server is shutting down");
@@ -400,9 +426,10 @@ struct Server::Impl {
     const std::string id = require_str(req, "session");
     auto it = sessions.find(id);
     if (it == sessions.end()) {
-      fail(ErrorCode::kUnknownSession,
-           fmt::format("session '{}' does not exist (never made, closed, or reaped after {} s idle)", id,
-                       opt.idle_timeout_s));
+      fail(
+          ErrorCode::kUnknownSession,
+          fmt::format("session '{}' does not exist (never made, closed, or reaped after {} s idle)",
+                      id, opt.idle_timeout_s));
     }
     it->second->last_used = now_ns();
     return it->second;
@@ -411,7 +438,8 @@ struct Server::Impl {
   std::shared_ptr<Session> add_session(Env env) {
     if (sessions.size() >= opt.max_sessions) {
       fail(ErrorCode::kTooManySessions,
-           fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(), opt.max_sessions));
+           fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
+                       opt.max_sessions));
     }
     const auto mode = env.reward_config().mode;
     const bool pooled = mode == RewardMode::kMr || mode == RewardMode::kMrDelta;
@@ -515,7 +543,8 @@ struct Server::Impl {
       std::optional<uint64_t> seed;
       if (const auto* sv = find_key(req, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
         if (sv->type != msgpack::type::POSITIVE_INTEGER) {
-          fail(ErrorCode::kWrongType, fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
+          fail(ErrorCode::kWrongType,
+               fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
         }
         seed = sv->via.u64;
       }
@@ -553,7 +582,8 @@ struct Server::Impl {
       auto s = find_session(req);
       if (sessions.size() >= opt.max_sessions) {
         fail(ErrorCode::kTooManySessions,
-             fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(), opt.max_sessions));
+             fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
+                         opt.max_sessions));
       }
       if (!s->pooled) {
         auto copy = add_session(s->env.clone());
@@ -567,7 +597,8 @@ struct Server::Impl {
         asio::post(io, [this, s, env, to = std::move(to)]() mutable {
           --s->in_flight;
           --pending;
-          send(to, guarded(to.id, [&] { return session_reply(to.id, add_session(std::move(*env))->id); }));
+          send(to, guarded(to.id,
+                           [&] { return session_reply(to.id, add_session(std::move(*env))->id); }));
           drain(*to.ep);
           maybe_finish();
         });
@@ -584,12 +615,13 @@ struct Server::Impl {
       sessions.erase(s->id);  // requests already queued on its strand still complete
       n_sessions = sessions.size();
     } else {
-      fail(ErrorCode::kUnknownOp,
-           fmt::format("unknown op '{}'; expected one of: {}", op, fmt::join(operation_names(), ", ")));
+      fail(ErrorCode::kUnknownOp, fmt::format("unknown op '{}'; expected one of: {}", op,
+                                              fmt::join(operation_names(), ", ")));
     }
   }
 
-  static msgpack::sbuffer session_reply(const std::optional<uint64_t>& id, const std::string& session) {
+  static msgpack::sbuffer session_reply(const std::optional<uint64_t>& id,
+                                        const std::string& session) {
     msgpack::sbuffer b;
     Packer pk(b);
     begin_reply(pk, id, true, 1);
@@ -628,7 +660,8 @@ struct Server::Impl {
   void step_many(const msgpack::object& req, ReplyTo& to) {
     const auto& steps = require(req, "steps");
     if (steps.type != msgpack::type::ARRAY) {
-      fail(ErrorCode::kWrongType, fmt::format("field 'steps': expected array, got {}", type_name(steps)));
+      fail(ErrorCode::kWrongType,
+           fmt::format("field 'steps': expected array, got {}", type_name(steps)));
     }
     if (steps.via.array.size > opt.max_batch) {
       fail(ErrorCode::kTooLarge, fmt::format("'steps' has {} items; the limit is {} (max_batch)",
@@ -644,7 +677,9 @@ struct Server::Impl {
       Action action;
       try {
         if (item.type != msgpack::type::MAP) {
-          fail(ErrorCode::kWrongType, fmt::format("steps[{}]: expected map {{session, action}}, got {}", i, type_name(item)));
+          fail(ErrorCode::kWrongType,
+               fmt::format("steps[{}]: expected map {{session, action}}, got {}", i,
+                           type_name(item)));
         }
         s = find_session(item);
         action = decode_action(require(item, "action"), fmt::format("steps[{}].action", i));
@@ -752,10 +787,12 @@ Server::Server(const Registry& registry, ServerOptions o) {
   }
   if (o.max_sessions < 1) throw InvalidOption("--max-sessions 0: expected at least 1");
   if (!(o.idle_timeout_s > 0)) {
-    throw InvalidOption(fmt::format("--idle-timeout {}: expected a number of seconds > 0", o.idle_timeout_s));
+    throw InvalidOption(
+        fmt::format("--idle-timeout {}: expected a number of seconds > 0", o.idle_timeout_s));
   }
   if (o.max_message_bytes < 1024) {
-    throw InvalidOption(fmt::format("--max-message-bytes {}: expected at least 1024", o.max_message_bytes));
+    throw InvalidOption(
+        fmt::format("--max-message-bytes {}: expected at least 1024", o.max_message_bytes));
   }
   if (o.max_batch < 1) throw InvalidOption("max_batch 0: expected at least 1");
   for (const auto& b : o.binds) {
@@ -780,7 +817,8 @@ Server::Server(const Registry& registry, ServerOptions o) {
       throw Error(fmt::format("cannot bind '{}': {}", b, e.what()));
     }
     ep->address = ep->sock.get(zmq::sockopt::last_endpoint);
-    ep->fd = std::make_unique<asio::posix::stream_descriptor>(impl_->io, ep->sock.get(zmq::sockopt::fd));
+    ep->fd =
+        std::make_unique<asio::posix::stream_descriptor>(impl_->io, ep->sock.get(zmq::sockopt::fd));
     impl_->endpoints.push_back(std::move(ep));
   }
 }

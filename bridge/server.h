@@ -18,13 +18,13 @@ namespace collab::bridge {
 
 struct ServerOptions {
   std::vector<std::string> binds{"tcp://127.0.0.1:5555"};  // tcp://HOST:PORT or ipc://PATH
-  int threads = 2;                       // worker threads for MR sessions, >= 1
-  size_t max_sessions = 1024;            // open sessions at a time
-  double idle_timeout_s = 600;           // seconds without a request before a session is reaped
-  size_t max_message_bytes = 4 << 20;    // larger requests get `too_large`
-  size_t max_batch = 4096;               // step_many items per request
-  bool allow_remote = false;             // required to bind a non-loopback TCP address
-  bool handle_signals = false;           // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
+  int threads = 2;                                         // worker threads for MR sessions, >= 1
+  size_t max_sessions = 1024;                              // open sessions at a time
+  double idle_timeout_s = 600;         // seconds without a request before a session is reaped
+  size_t max_message_bytes = 4 << 20;  // larger requests get `too_large`
+  size_t max_batch = 4096;             // step_many items per request
+  bool allow_remote = false;           // required to bind a non-loopback TCP address
+  bool handle_signals = false;         // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
 };
 
 struct ServerStats {

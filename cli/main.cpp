@@ -1,16 +1,15 @@
 // collabgym: the command line (DESIGN §7). Exit codes: 0 success, 2 bad usage, 1 failure.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "agents/agent.h"
 #include "agents/evaluate.h"
@@ -53,16 +52,20 @@ struct EnvArgs {
       app->add_option("--split", split, "Which goals to sample: train, test or all (task default)");
     }
     app->add_option("--noise", noise, "User answer-noise probability (overrides the persona's)");
-    app->add_option("--reward", reward, "Reward mode: terminal, mr, mr_delta or immediate (default mr)");
-    app->add_option("--mr-window", mr_window, "MR: agent/user exchanges per forward sample (default 2)");
+    app->add_option("--reward", reward,
+                    "Reward mode: terminal, mr, mr_delta or immediate (default mr)");
+    app->add_option("--mr-window", mr_window,
+                    "MR: agent/user exchanges per forward sample (default 2)");
     app->add_option("--mr-samples", mr_samples, "MR: forward samples per turn (default 3)");
     app->add_option("--token-cost", token_cost, "Cost per agent token, lambda (default 5e-4)");
     app->add_option("--w-task", w_task, "Weight of the task score in R* (default 1)");
     app->add_option("--w-itr", w_itr, "Weight of interactivity in R* (default 1)");
-    app->add_option("--rollout-policy", rollout_policy, "MR rollout policy: expert, random or passive");
+    app->add_option("--rollout-policy", rollout_policy,
+                    "MR rollout policy: expert, random or passive");
     app->add_option("--max-turns", max_turns, "Turn limit (truncation); default: the task's");
-    app->add_option("--option,-o", raw, "Any environment option as KEY=VALUE (VALUE parsed as JSON "
-                                        "if it can be, else a string); repeatable");
+    app->add_option("--option,-o", raw,
+                    "Any environment option as KEY=VALUE (VALUE parsed as JSON "
+                    "if it can be, else a string); repeatable");
   }
 
   json options() const {
@@ -121,9 +124,10 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
   collab::Env env = reg.make(args.task, args.options());
   const auto& acts = env.task().acts();
   collab::ResetResult rr = env.reset(seed);
-  fmt::print("{} (seed {}). Type what the agent says; ':acts' lists the legal acts, ':act NAME' "
-             "sends one, ':quit' ends.\n\n",
-             env.task().id(), rr.seed);
+  fmt::print(
+      "{} (seed {}). Type what the agent says; ':acts' lists the legal acts, ':act NAME' "
+      "sends one, ':quit' ends.\n\n",
+      env.task().id(), rr.seed);
   fmt::print("user> {}\n", rr.obs.text);
   collab::Observation obs = rr.obs;
   double ret = 0;
@@ -166,10 +170,10 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
     obs = std::move(r.obs);
   }
   const collab::Score s = env.score();
-  fmt::print("\n--- summary ---\ngoal: {}\nturns: {}   success: {}   score: {:.3f}   return: {:.3f}   "
-             "agent tokens: {}\n",
-             env.episode().goal(), env.turn(), s.success ? "yes" : "no", s.task, ret,
-             env.agent_tokens());
+  fmt::print(
+      "\n--- summary ---\ngoal: {}\nturns: {}   success: {}   score: {:.3f}   return: {:.3f}   "
+      "agent tokens: {}\n",
+      env.episode().goal(), env.turn(), s.success ? "yes" : "no", s.task, ret, env.agent_tokens());
   return 0;
 }
 
@@ -215,12 +219,12 @@ int cmd_run(const Registry& reg, const EnvArgs& args, const std::vector<std::str
              seed + static_cast<uint64_t>(episodes) - 1, to_string(env.reward_config().mode));
   size_t width = 10;
   for (const auto& r : results) width = std::max(width, r.agent.size());
-  fmt::print("{:<{}} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", width, "success", "score", "turns",
-             "tokens", "return");
+  fmt::print("{:<{}} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", width, "success", "score",
+             "turns", "tokens", "return");
   for (const auto& r : results) {
-    fmt::print("{:<{}} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", r.agent, width,
-               100 * r.success_rate, 100 * r.success_stderr, r.mean_score, r.score_stderr,
-               r.mean_turns, r.mean_agent_tokens, r.mean_reward);
+    fmt::print("{:<{}} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n",
+               r.agent, width, 100 * r.success_rate, 100 * r.success_stderr, r.mean_score,
+               r.score_stderr, r.mean_turns, r.mean_agent_tokens, r.mean_reward);
   }
   return 0;
 }
@@ -265,7 +269,8 @@ int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, boo
       } else {
         while (start != std::string::npos) {
           const size_t next = msg.find('\n', start + 1);
-          std::string item = msg.substr(start + 1, next == std::string::npos ? next : next - start - 1);
+          std::string item =
+              msg.substr(start + 1, next == std::string::npos ? next : next - start - 1);
           problems.push_back(item.substr(item.find_first_not_of(' ')));
           start = next;
         }
@@ -273,11 +278,13 @@ int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, boo
     }
     bad += !problems.empty();
     if (as_json) {
-      out.push_back({{"path", path}, {"task", task}, {"ok", problems.empty()}, {"problems", problems}});
+      out.push_back(
+          {{"path", path}, {"task", task}, {"ok", problems.empty()}, {"problems", problems}});
     } else if (problems.empty()) {
       fmt::print("ok      {} ({})\n", path, task);
     } else {
-      fmt::print("INVALID {}: {} problem{}\n", path, problems.size(), problems.size() == 1 ? "" : "s");
+      fmt::print("INVALID {}: {} problem{}\n", path, problems.size(),
+                 problems.size() == 1 ? "" : "s");
       for (const auto& p : problems) fmt::print("  {}\n", p);
     }
   }
@@ -312,30 +319,35 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
   cfg.out_dir = a.out;
   if (!a.ppo_json.empty()) {
     const json j = json::parse(a.ppo_json, nullptr, false);
-    if (j.is_discarded()) throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
+    if (j.is_discarded())
+      throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
     cfg.ppo = collab::learners::PpoArgs::from_json(j);
   }
   if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
   if (a.gamma) cfg.ppo.gamma = *a.gamma;
   const bool bar = isatty(STDERR_FILENO);
-  const auto result = collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
-    if (!bar) return;
-    const int width = 30;
-    const int filled = static_cast<int>(width * p.step / std::max<int64_t>(1, p.total_steps));
-    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {}/{} steps  {:.0f} steps/s  success {:.1f}%  return {:.3f}", "",
-               filled, "", width - filled, p.step, p.total_steps, p.steps_per_second,
-               100 * p.recent_success, p.recent_return);
-  });
+  const auto result =
+      collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
+        if (!bar) return;
+        const int width = 30;
+        const int filled = static_cast<int>(width * p.step / std::max<int64_t>(1, p.total_steps));
+        fmt::print(stderr,
+                   "\r[{:=<{}}{:<{}}] {}/{} steps  {:.0f} steps/s  success {:.1f}%  return {:.3f}",
+                   "", filled, "", width - filled, p.step, p.total_steps, p.steps_per_second,
+                   100 * p.recent_success, p.recent_return);
+      });
   if (bar) fmt::print(stderr, "\n");
-  fmt::print("trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
-             "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
-             result.steps, result.seconds, result.steps_per_second, result.device,
-             100 * result.final_success, result.final_return, result.checkpoint, a.out);
+  fmt::print(
+      "trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
+      "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
+      result.steps, result.seconds, result.steps_per_second, result.device,
+      100 * result.final_success, result.final_return, result.checkpoint, a.out);
   return 0;
 #else
   (void)reg;
   (void)a;
-  throw collab::Error("this build has no learners: configure with -DCOLLAB_WITH_TORCH=ON (needs libtorch-dev)");
+  throw collab::Error(
+      "this build has no learners: configure with -DCOLLAB_WITH_TORCH=ON (needs libtorch-dev)");
 #endif
 }
 
@@ -354,13 +366,15 @@ int main(int argc, char** argv) {
   list->add_flag("--json", as_json, "Print JSON");
 
   EnvArgs spec_args;
-  auto* spec = app.add_subcommand("spec", "Print an environment's spec (acts, features, limits) as JSON");
+  auto* spec =
+      app.add_subcommand("spec", "Print an environment's spec (acts, features, limits) as JSON");
   spec->add_option("task", spec_args.task, "Environment id")->required();
   spec_args.add_to(spec, false);
 
   EnvArgs play_args;
   std::optional<uint64_t> play_seed;
-  auto* play = app.add_subcommand("play", "Play the agent's side yourself against the simulated user");
+  auto* play =
+      app.add_subcommand("play", "Play the agent's side yourself against the simulated user");
   play->add_option("task", play_args.task, "Environment id")->required();
   play->add_option("--seed", play_seed, "Episode seed (default: random)");
   play_args.add_to(play, false);
@@ -370,25 +384,29 @@ int main(int argc, char** argv) {
   int episodes = 100;
   uint64_t seed = 0;
   std::string trace_path;
-  auto* run = app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
+  auto* run =
+      app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
   run_args.add_to(run, true);
   run->add_option("--agent,-a", agent_specs,
                   "Agent: random, passive, expert, or ppo:DIR (a trained checkpoint); repeatable")
       ->required();
   run->add_option("--episodes,-n", episodes, "Episodes per agent")->capture_default_str();
-  run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")->capture_default_str();
+  run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")
+      ->capture_default_str();
   run->add_option("--trace", trace_path, "Write every episode as a JSON Lines trace to this file");
   run->add_flag("--json", as_json, "Print one JSON object (an array for several agents)");
 
   std::vector<std::string> replay_paths;
-  auto* replay = app.add_subcommand("replay", "Re-run the actions of trace files; fail on any difference");
+  auto* replay =
+      app.add_subcommand("replay", "Re-run the actions of trace files; fail on any difference");
   replay->add_option("trace", replay_paths, "Trace files (JSON Lines)")->required();
 
   auto* scenarios = app.add_subcommand("scenarios", "Work with scenario files");
   scenarios->require_subcommand(1);
   std::vector<std::string> validate_paths;
   bool validate_json = false;
-  auto* validate = scenarios->add_subcommand("validate", "Check scenario files; report every problem");
+  auto* validate =
+      scenarios->add_subcommand("validate", "Check scenario files; report every problem");
   validate->add_option("paths", validate_paths, "Scenario files")->required();
   validate->add_flag("--json", validate_json, "Print JSON");
 
@@ -398,30 +416,43 @@ int main(int argc, char** argv) {
   train->add_option("--algo", train_args.algo, "Learner")->capture_default_str();
   train->add_option("--total-steps", train_args.total_steps, "Environment steps, all envs together")
       ->capture_default_str();
-  train->add_option("--num-envs", train_args.num_envs, "Environments stepped together")->capture_default_str();
-  train->add_option("--threads", train_args.threads, "CPU threads (environments and torch)")->capture_default_str();
-  train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")->capture_default_str();
+  train->add_option("--num-envs", train_args.num_envs, "Environments stepped together")
+      ->capture_default_str();
+  train->add_option("--threads", train_args.threads, "CPU threads (environments and torch)")
+      ->capture_default_str();
+  train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")
+      ->capture_default_str();
   train->add_option("--device", train_args.device, "auto, cpu or cuda")->capture_default_str();
-  train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")->required();
-  train->add_option("--learning-rate", train_args.learning_rate, "PPO learning rate (default 1e-3)");
+  train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")
+      ->required();
+  train->add_option("--learning-rate", train_args.learning_rate,
+                    "PPO learning rate (default 1e-3)");
   train->add_option("--gamma", train_args.gamma,
                     "Discount; default by reward mode: 0 for mr and immediate, 0.99 otherwise");
-  train->add_option("--ppo", train_args.ppo_json,
-                    "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");
+  train->add_option(
+      "--ppo", train_args.ppo_json,
+      "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");
 
   collab::bridge::ServerOptions serve_opts;
   serve_opts.binds.clear();
   std::string log_level = "info";
-  auto* serve = app.add_subcommand("serve", "Serve environments over ZeroMQ + MessagePack (docs/protocol.md)");
-  serve->add_option("--bind,-b", serve_opts.binds,
-                    "Endpoint to bind, repeatable: tcp://HOST:PORT or ipc://PATH (default tcp://127.0.0.1:5555)");
-  serve->add_option("--threads", serve_opts.threads, "Worker threads for MR sessions")->capture_default_str();
-  serve->add_option("--max-sessions", serve_opts.max_sessions, "Open sessions at most")->capture_default_str();
-  serve->add_option("--idle-timeout", serve_opts.idle_timeout_s, "Seconds before an idle session is reaped")
+  auto* serve = app.add_subcommand(
+      "serve", "Serve environments over ZeroMQ + MessagePack (docs/protocol.md)");
+  serve->add_option(
+      "--bind,-b", serve_opts.binds,
+      "Endpoint to bind, repeatable: tcp://HOST:PORT or ipc://PATH (default tcp://127.0.0.1:5555)");
+  serve->add_option("--threads", serve_opts.threads, "Worker threads for MR sessions")
+      ->capture_default_str();
+  serve->add_option("--max-sessions", serve_opts.max_sessions, "Open sessions at most")
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout", serve_opts.idle_timeout_s,
+                   "Seconds before an idle session is reaped")
       ->capture_default_str();
   serve->add_option("--max-message-bytes", serve_opts.max_message_bytes, "Largest request accepted")
       ->capture_default_str();
-  serve->add_option("--max-batch", serve_opts.max_batch, "Most items in one step_many")->capture_default_str();
+  serve->add_option("--max-batch", serve_opts.max_batch, "Most items in one step_many")
+      ->capture_default_str();
   serve->add_flag("--allow-remote", serve_opts.allow_remote,
                   "Allow binding non-loopback addresses (no authentication yet)");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")

@@ -1,9 +1,9 @@
 #include "env/env.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "env/error.h"
 #include "env/text.h"
@@ -44,7 +44,8 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
   cfg->task_options = task_->option_defaults();
   if (options.is_object()) {
     for (const auto& [k, v] : options.items()) {
-      if (std::find(known.begin(), known.end(), k) == known.end()) unknown_option(k, known, task_->id());
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        unknown_option(k, known, task_->id());
       if (cfg->task_options.contains(k)) cfg->task_options[k] = v;
     }
   }
@@ -92,7 +93,8 @@ Env& Env::operator=(const Env& o) {
 }
 
 const Episode& Env::episode() const {
-  if (!episode_) throw ResetNeeded(fmt::format("{}: no episode yet; call reset() first", task_->id()));
+  if (!episode_)
+    throw ResetNeeded(fmt::format("{}: no episode yet; call reset() first", task_->id()));
   return *episode_;
 }
 
@@ -116,8 +118,9 @@ ResetResult Env::reset(std::optional<uint64_t> seed, const nlohmann::json& optio
     for (const auto& [k, v] : options.items()) {
       if (!merged.contains(k)) {
         unknown_option(k, task_keys,
-                       task_->id() + " reset() (reset options may set the task's own options; "
-                                     "reward and limits are fixed when the environment is made)");
+                       task_->id() +
+                           " reset() (reset options may set the task's own options; "
+                           "reward and limits are fixed when the environment is made)");
       }
       merged[k] = v;
     }
@@ -160,15 +163,17 @@ std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_tex
                                       task_->id(), a, n));
     }
     if (!mask_[static_cast<size_t>(a)]) {
-      throw InvalidAction(fmt::format("{}: act {} ('{}') is masked at turn {}; legal acts are "
-                                      "those with action_mask == 1",
-                                      task_->id(), a, task_->acts()[static_cast<size_t>(a)], turn_));
+      throw InvalidAction(
+          fmt::format("{}: act {} ('{}') is masked at turn {}; legal acts are "
+                      "those with action_mask == 1",
+                      task_->id(), a, task_->acts()[static_cast<size_t>(a)], turn_));
     }
     *agent_text = action.text.empty() ? task_->render(a) : action.text;
     return a;
   }
   if (action.text.empty()) {
-    throw InvalidAction(fmt::format("{}: empty action; set its text, its act, or both", task_->id()));
+    throw InvalidAction(
+        fmt::format("{}: empty action; set its text, its act, or both", task_->id()));
   }
   *agent_text = action.text;
   return task_->parse(action.text, *episode_);
@@ -287,8 +292,7 @@ Observation Env::observe(std::string text) const {
 
 void Env::set_rollout_policy(RolloutPolicy policy) {
   auto cfg = std::make_shared<Config>(*cfg_);
-  cfg->custom_policy =
-      policy ? std::make_shared<const RolloutPolicy>(std::move(policy)) : nullptr;
+  cfg->custom_policy = policy ? std::make_shared<const RolloutPolicy>(std::move(policy)) : nullptr;
   cfg_ = std::move(cfg);
 }
 

@@ -5,16 +5,18 @@
 //   StepResult r = env.step(Action::from_text("Is it alive?"));
 //
 // Contract:
-//  * reset(seed) starts a new episode. With a seed, the episode is a pure function of (seed, actions);
+//  * reset(seed) starts a new episode. With a seed, the episode is a pure function of (seed,
+//  actions);
 //    without one, the seed is drawn from the Env's own stream (itself seeded by the last explicit
 //    seed, or by the OS the first time), and reported in ResetResult::seed.
 //  * step() before reset() or after terminated/truncated throws ResetNeeded. An act index out of
 //    range, or masked, throws InvalidAction naming the act. Free text is always answered: text that
-//    parses to nothing gets a confused reply and still counts as a turn; text that parses to a masked
-//    act is answered as said (the mask constrains the act channel only).
+//    parses to nothing gets a confused reply and still counts as a turn; text that parses to a
+//    masked act is answered as said (the mask constrains the act channel only).
 //  * truncated is set by the framework when the turn limit (option max_turns) is reached without
 //    the task ending; terminated by the task.
-//  * clone() copies the whole episode, RNG streams included: stepping the copy with the same actions
+//  * clone() copies the whole episode, RNG streams included: stepping the copy with the same
+//  actions
 //    gives the same results and never touches the original.
 //  * Not thread-safe: one Env per thread. Different Envs may share a Task across threads.
 #pragma once
@@ -22,10 +24,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "env/reward.h"
 #include "env/rng.h"
@@ -96,8 +97,8 @@ class Env {
 
  private:
   struct Config {
-    nlohmann::json options;        // validated, as given (plus defaults of the task's keys)
-    nlohmann::json task_options;   // the task's keys, defaults filled in
+    nlohmann::json options;       // validated, as given (plus defaults of the task's keys)
+    nlohmann::json task_options;  // the task's keys, defaults filled in
     RewardConfig reward;
     int max_turns = 0;
     std::shared_ptr<const RolloutPolicy> custom_policy;  // set_rollout_policy
@@ -112,16 +113,16 @@ class Env {
   std::shared_ptr<const Config> cfg_;
   std::unique_ptr<Episode> episode_;
   std::shared_ptr<const nlohmann::json> episode_options_;
-  uint64_t env_seed_ = 0;       // last explicit reset seed (or OS entropy)
+  uint64_t env_seed_ = 0;  // last explicit reset seed (or OS entropy)
   uint64_t resets_since_seed_ = 0;
   uint64_t episode_seed_ = 0;
-  uint64_t stream_base_ = 0;    // root of this episode's per-turn streams (re-keyed in MR samples)
+  uint64_t stream_base_ = 0;  // root of this episode's per-turn streams (re-keyed in MR samples)
   int turn_ = 0;
   int agent_tokens_ = 0;
   EventCounts events_;
   bool terminated_ = false;
   bool truncated_ = false;
-  double prev_mr_ = 0;          // mr_delta potential
+  double prev_mr_ = 0;  // mr_delta potential
   std::vector<uint8_t> mask_;
 };
 

@@ -8,7 +8,8 @@
 
 namespace collab {
 
-// Base of every error CollabGym throws on purpose. Messages name the bad value and what was expected.
+// Base of every error CollabGym throws on purpose. Messages name the bad value and what was
+// expected.
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

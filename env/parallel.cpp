@@ -6,7 +6,8 @@ namespace collab::detail {
 
 ParallelFor::ParallelFor(int threads) {
   COLLAB_CHECK(threads >= 1);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker(static_cast<size_t>(i)); });
+  for (int i = 1; i < threads; ++i)
+    workers_.emplace_back([this, i] { worker(static_cast<size_t>(i)); });
 }
 
 ParallelFor::~ParallelFor() {

@@ -1,8 +1,8 @@
 #include "env/registry.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "env/error.h"
 #include "env/scenario.h"
@@ -14,8 +14,8 @@ void Registry::add(std::string name, int version, std::string default_scenario,
                    TaskFactory factory) {
   std::string id = fmt::format("{}-v{}", name, version);
   COLLAB_CHECK(!entries_.contains(id));
-  entries_.emplace(id, Entry{std::move(name), version, std::move(default_scenario),
-                             std::move(factory)});
+  entries_.emplace(
+      id, Entry{std::move(name), version, std::move(default_scenario), std::move(factory)});
 }
 
 std::vector<std::string> Registry::ids() const {
@@ -63,9 +63,10 @@ std::string Registry::resolve(std::string_view id) const {
     std::string r = entries_.contains(n) ? n : resolve(n);
     if (std::find(near_ids.begin(), near_ids.end(), r) == near_ids.end()) near_ids.push_back(r);
   }
-  throw UnknownTask(fmt::format("unknown environment id '{}'{}; registered: {}", key,
-                                near_ids.empty() ? "" : "; did you mean " + text::join_or(near_ids) + "?",
-                                fmt::join(ids(), ", ")));
+  throw UnknownTask(
+      fmt::format("unknown environment id '{}'{}; registered: {}", key,
+                  near_ids.empty() ? "" : "; did you mean " + text::join_or(near_ids) + "?",
+                  fmt::join(ids(), ", ")));
 }
 
 std::string Registry::default_scenario_path(std::string_view id) const {

@@ -6,11 +6,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "env/env.h"
 #include "env/task.h"
@@ -33,7 +32,8 @@ class Registry {
 
   // The task for `id` loaded from `scenario_path` (default scenario if empty). Tasks are immutable:
   // one instance per (id, file) is cached and shared. Thread-safe.
-  std::shared_ptr<const Task> task(std::string_view id, const std::string& scenario_path = "") const;
+  std::shared_ptr<const Task> task(std::string_view id,
+                                   const std::string& scenario_path = "") const;
   // A new environment; options["scenario"] (if present) picks the scenario file.
   Env make(std::string_view id, const nlohmann::json& options = nlohmann::json::object()) const;
 

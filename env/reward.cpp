@@ -1,9 +1,9 @@
 #include "env/reward.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "env/error.h"
 #include "env/types.h"
@@ -12,20 +12,28 @@ namespace collab {
 
 std::string_view to_string(RewardMode mode) {
   switch (mode) {
-    case RewardMode::kTerminal: return "terminal";
-    case RewardMode::kMr: return "mr";
-    case RewardMode::kMrDelta: return "mr_delta";
-    case RewardMode::kImmediate: return "immediate";
+    case RewardMode::kTerminal:
+      return "terminal";
+    case RewardMode::kMr:
+      return "mr";
+    case RewardMode::kMrDelta:
+      return "mr_delta";
+    case RewardMode::kImmediate:
+      return "immediate";
   }
   return "?";
 }
 
 std::string_view to_string(Event e) {
   switch (e) {
-    case Event::kInformative: return "informative";
-    case Event::kRedundant: return "redundant";
-    case Event::kIrrelevant: return "irrelevant";
-    case Event::kIgnored: return "ignored";
+    case Event::kInformative:
+      return "informative";
+    case Event::kRedundant:
+      return "redundant";
+    case Event::kIrrelevant:
+      return "irrelevant";
+    case Event::kIgnored:
+      return "ignored";
   }
   return "?";
 }
@@ -33,9 +41,12 @@ std::string_view to_string(Event e) {
 nlohmann::json RewardConfig::defaults() { return RewardConfig{}.to_json(); }
 
 nlohmann::json RewardConfig::to_json() const {
-  return {{"reward", std::string(to_string(mode))}, {"mr_window", window},
-          {"mr_samples", samples},                   {"w_task", w_task},
-          {"w_itr", w_itr},                          {"token_cost", token_cost},
+  return {{"reward", std::string(to_string(mode))},
+          {"mr_window", window},
+          {"mr_samples", samples},
+          {"w_task", w_task},
+          {"w_itr", w_itr},
+          {"token_cost", token_cost},
           {"rollout_policy", rollout_policy}};
 }
 
@@ -45,13 +56,14 @@ int int_option(const nlohmann::json& o, const char* key, int lo, int hi, int fal
   if (!o.contains(key)) return fallback;
   const auto& v = o.at(key);
   if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi) {
-    throw InvalidOption(fmt::format("option '{}' = {}: expected an integer in [{}, {}]", key,
-                                    v.dump(), lo, hi));
+    throw InvalidOption(
+        fmt::format("option '{}' = {}: expected an integer in [{}, {}]", key, v.dump(), lo, hi));
   }
   return v.get<int>();
 }
 
-double real_option(const nlohmann::json& o, const char* key, double lo, double hi, double fallback) {
+double real_option(const nlohmann::json& o, const char* key, double lo, double hi,
+                   double fallback) {
   if (!o.contains(key)) return fallback;
   const auto& v = o.at(key);
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < lo ||
@@ -69,10 +81,14 @@ RewardConfig RewardConfig::from_options(const nlohmann::json& o) {
   if (o.contains("reward")) {
     const auto& v = o.at("reward");
     const std::string s = v.is_string() ? v.get<std::string>() : "";
-    if (s == "terminal") c.mode = RewardMode::kTerminal;
-    else if (s == "mr") c.mode = RewardMode::kMr;
-    else if (s == "mr_delta") c.mode = RewardMode::kMrDelta;
-    else if (s == "immediate") c.mode = RewardMode::kImmediate;
+    if (s == "terminal")
+      c.mode = RewardMode::kTerminal;
+    else if (s == "mr")
+      c.mode = RewardMode::kMr;
+    else if (s == "mr_delta")
+      c.mode = RewardMode::kMrDelta;
+    else if (s == "immediate")
+      c.mode = RewardMode::kImmediate;
     else
       throw InvalidOption(fmt::format(
           "option 'reward' = {}: expected one of \"terminal\", \"mr\", \"mr_delta\", \"immediate\"",

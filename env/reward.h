@@ -2,10 +2,9 @@
 #pragma once
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "env/task.h"
 
@@ -22,11 +21,11 @@ std::string_view to_string(RewardMode mode);
 
 struct RewardConfig {
   RewardMode mode = RewardMode::kMr;
-  int window = 2;           // mr_window w: agent/user exchanges each forward sample plays, [0, 20]
-  int samples = 3;          // mr_samples S: forward samples per turn, [1, 64]
-  double w_task = 1.0;      // weight of the task score, [0, 100]
-  double w_itr = 1.0;       // weight of the interactivity judge, [0, 100]
-  double token_cost = 5e-4; // lambda: cost per agent token (capped at 1 per conversation), [0, 1]
+  int window = 2;            // mr_window w: agent/user exchanges each forward sample plays, [0, 20]
+  int samples = 3;           // mr_samples S: forward samples per turn, [1, 64]
+  double w_task = 1.0;       // weight of the task score, [0, 100]
+  double w_itr = 1.0;        // weight of the interactivity judge, [0, 100]
+  double token_cost = 5e-4;  // lambda: cost per agent token (capped at 1 per conversation), [0, 1]
   std::string rollout_policy = "expert";  // expert | random | passive (in-process: any callable)
 
   // Option names this config reads, and their defaults as JSON.

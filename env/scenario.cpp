@@ -1,10 +1,10 @@
 #include "env/scenario.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "env/error.h"
 #include "env/text.h"
@@ -45,7 +45,8 @@ void Problems::add(std::string_view json_path, std::string_view message) {
 
 void Problems::throw_if_any() const {
   if (items_.empty()) return;
-  std::string msg = fmt::format("{} problem{} in scenario:", items_.size(), items_.size() == 1 ? "" : "s");
+  std::string msg =
+      fmt::format("{} problem{} in scenario:", items_.size(), items_.size() == 1 ? "" : "s");
   for (const auto& item : items_) msg += "\n  " + item;
   throw ScenarioError(msg);
 }

@@ -2,11 +2,10 @@
 // `collabgym scenarios validate` can report them all at once.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace collab {
 
@@ -15,7 +14,7 @@ std::string scenario_dir();
 
 struct ScenarioFile {
   std::string path;
-  std::string hash;      // FNV-1a of the bytes (text::fnv1a_hex)
+  std::string hash;  // FNV-1a of the bytes (text::fnv1a_hex)
   nlohmann::json json;
 };
 

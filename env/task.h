@@ -5,13 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "env/rng.h"
 #include "env/types.h"
@@ -21,13 +20,13 @@ namespace collab {
 // The simulated user's reaction to one agent turn.
 struct UserReply {
   std::string text;
-  bool ended = false;             // the conversation is over inside the task
-  std::optional<Event> event;     // at most one event per turn
+  bool ended = false;          // the conversation is over inside the task
+  std::optional<Event> event;  // at most one event per turn
 };
 
 // Evaluator output on the conversation as it stands (finished or not).
 struct Score {
-  double task = 0;      // task metric in [0, 1]
+  double task = 0;  // task metric in [0, 1]
   bool success = false;
 };
 
@@ -38,7 +37,8 @@ class Episode {
 
   // The user's first message: vague on purpose, it withholds most of the goal.
   virtual std::string opening() const = 0;
-  // React to the agent's act (nullopt: its text parsed to nothing). `rng` is this turn's user stream.
+  // React to the agent's act (nullopt: its text parsed to nothing). `rng` is this turn's user
+  // stream.
   virtual UserReply respond(std::optional<int32_t> act, Rng& rng) = 0;
   // Evaluate the conversation so far. Must work on unfinished conversations.
   virtual Score score() const = 0;
@@ -60,7 +60,7 @@ class Task {
   std::string id() const { return name() + "-v" + std::to_string(version()); }
   virtual std::string description() const = 0;
 
-  virtual const std::vector<std::string>& acts() const = 0;           // "ask:alive", "guess:dog"…
+  virtual const std::vector<std::string>& acts() const = 0;  // "ask:alive", "guess:dog"…
   virtual const std::vector<std::string>& feature_names() const = 0;
   virtual int default_max_turns() const = 0;
 

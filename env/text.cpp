@@ -1,7 +1,8 @@
 #include "env/text.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace collab::text {
 
@@ -100,14 +101,14 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-std::vector<std::string> did_you_mean(std::string_view key, const std::vector<std::string>& candidates,
-                                      size_t max) {
+std::vector<std::string> did_you_mean(std::string_view key,
+                                      const std::vector<std::string>& candidates, size_t max) {
   const size_t limit = std::max<size_t>(2, key.size() / 3);
   std::vector<std::pair<size_t, std::string>> scored;
   for (const auto& c : candidates) {
     size_t d = edit_distance(key, c);
-    const bool contains = !key.empty() && (c.find(key) != std::string::npos ||
-                                           key.find(c) != std::string_view::npos);
+    const bool contains =
+        !key.empty() && (c.find(key) != std::string::npos || key.find(c) != std::string_view::npos);
     if (d <= limit || contains) scored.emplace_back(contains ? std::min(d, limit) : d, c);
   }
   std::stable_sort(scored.begin(), scored.end(),

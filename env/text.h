@@ -54,8 +54,8 @@ size_t edit_distance(std::string_view a, std::string_view b);
 
 // Up to `max` candidates closest to `key` (distance <= max(2, key.size()/3), or a prefix/substring
 // match), best first. Empty if nothing is close.
-std::vector<std::string> did_you_mean(std::string_view key, const std::vector<std::string>& candidates,
-                                      size_t max = 3);
+std::vector<std::string> did_you_mean(std::string_view key,
+                                      const std::vector<std::string>& candidates, size_t max = 3);
 
 // "a, b or c" / "" for an empty list.
 std::string join_or(const std::vector<std::string>& items);

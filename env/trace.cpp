@@ -1,9 +1,9 @@
 #include "env/trace.h"
 
+#include <fmt/format.h>
+
 #include <istream>
 #include <ostream>
-
-#include <fmt/format.h>
 
 #include "env/error.h"
 
@@ -22,16 +22,16 @@ nlohmann::json TraceWriter::header(const Env& env, const ResetResult& reset,
           {"scenario", {{"path", scen.value("path", "")}, {"hash", scen.value("hash", "")}}}};
 }
 
-nlohmann::json TraceWriter::agent_line(const Env& env, const Action& action,
-                                       const StepResult& r) {
+nlohmann::json TraceWriter::agent_line(const Env& env, const Action& action, const StepResult& r) {
   const char* mode = action.act ? (action.text.empty() ? "act" : "both") : "text";
   nlohmann::json act = nullptr, idx = nullptr;
   if (r.info.act) {
     idx = *r.info.act;
     act = env.task().acts()[static_cast<size_t>(*r.info.act)];
   }
-  return {{"type", "turn"},  {"turn", r.obs.turn}, {"who", "agent"},  {"mode", mode},
-          {"text", r.info.agent_text}, {"act", act}, {"act_index", idx}};
+  return {{"type", "turn"},  {"turn", r.obs.turn},        {"who", "agent"},
+          {"mode", mode},    {"text", r.info.agent_text}, {"act", act},
+          {"act_index", idx}};
 }
 
 nlohmann::json TraceWriter::user_line(const Env& env, const StepResult& r) {
@@ -47,9 +47,12 @@ nlohmann::json TraceWriter::user_line(const Env& env, const StepResult& r) {
 
 nlohmann::json TraceWriter::end_line(const Env& env) {
   const Score s = env.score();
-  return {{"type", "end"},         {"turns", env.turn()},
-          {"score", s.task},       {"success", s.success},
-          {"agent_tokens", env.agent_tokens()}, {"components", env.episode().score_components()}};
+  return {{"type", "end"},
+          {"turns", env.turn()},
+          {"score", s.task},
+          {"success", s.success},
+          {"agent_tokens", env.agent_tokens()},
+          {"components", env.episode().score_components()}};
 }
 
 void TraceWriter::write(const nlohmann::json& line) { out_ << line.dump() << '\n'; }
@@ -146,8 +149,9 @@ ReplayReport replay_trace(std::istream& in, const std::string& name, const Regis
     r.expect_equal(h, TraceWriter::header(env, rr, reset_options));
     auto opening = r.next();
     if (!opening) r.fail("trace ends before the opening line");
-    r.expect_equal(*opening,
-                   nlohmann::json{{"type", "turn"}, {"turn", 0}, {"who", "user"}, {"text", rr.obs.text}});
+    r.expect_equal(
+        *opening,
+        nlohmann::json{{"type", "turn"}, {"turn", 0}, {"who", "user"}, {"text", rr.obs.text}});
     ++report.episodes;
     line = r.next();
     while (line && line->value("type", "") == "turn" && line->value("who", "") == "agent") {

@@ -13,9 +13,8 @@
 #pragma once
 
 #include <iosfwd>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "env/env.h"
 #include "env/registry.h"

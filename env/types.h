@@ -20,7 +20,8 @@ inline constexpr int kEventKinds = 4;
 // What the agent does on its turn. At least one channel must be set.
 //  - act only:   a dialogue act index (RL policies); its text form is the task's rendering.
 //  - text only:  free text (language agents); the task parses it into an act, or into nothing.
-//  - both:       the act is what happens; the text is what the agent literally said (trace, tokens).
+//  - both:       the act is what happens; the text is what the agent literally said (trace,
+//  tokens).
 struct Action {
   std::string text;
   std::optional<int32_t> act;
@@ -30,21 +31,21 @@ struct Action {
 };
 
 struct Observation {
-  std::string text;                   // the simulated user's latest message
-  std::vector<float> features;        // task encoding, size == spec feature count
-  std::vector<uint8_t> action_mask;   // 1 = act legal now, size == act count
-  int turn = 0;                       // agent turns taken so far in this episode
+  std::string text;                  // the simulated user's latest message
+  std::vector<float> features;       // task encoding, size == spec feature count
+  std::vector<uint8_t> action_mask;  // 1 = act legal now, size == act count
+  int turn = 0;                      // agent turns taken so far in this episode
 };
 
 // Breakdown of one turn's reward (DESIGN §5). All zero where the mode does not compute a part.
 struct RewardInfo {
-  double task = 0;             // evaluator score of the conversation as it stands, [0, 1]
-  double interactivity = 0;    // rule-based judge, [0, 1]
-  double token_cost = 0;       // min(lambda * agent_tokens, 1)
-  double total = 0;            // R* = w_task*task + w_itr*interactivity - token_cost
-  double mr = 0;               // mean R* over the forward samples (mr modes)
-  double spread = 0;           // population std-dev of the samples' R*
-  int samples = 0;             // forward samples played this turn
+  double task = 0;           // evaluator score of the conversation as it stands, [0, 1]
+  double interactivity = 0;  // rule-based judge, [0, 1]
+  double token_cost = 0;     // min(lambda * agent_tokens, 1)
+  double total = 0;          // R* = w_task*task + w_itr*interactivity - token_cost
+  double mr = 0;             // mean R* over the forward samples (mr modes)
+  double spread = 0;         // population std-dev of the samples' R*
+  int samples = 0;           // forward samples played this turn
 };
 
 // What step() reports besides the observation, in typed form (see Env::info_json for the JSON).
@@ -61,7 +62,7 @@ struct StepInfo {
 
 struct ResetResult {
   Observation obs;
-  uint64_t seed = 0;           // the episode seed actually used (replays the episode)
+  uint64_t seed = 0;  // the episode seed actually used (replays the episode)
 };
 
 struct StepResult {

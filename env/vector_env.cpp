@@ -1,8 +1,8 @@
 #include "env/vector_env.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "env/error.h"
 
@@ -58,8 +58,8 @@ const VectorBatch& VectorEnv::reset(uint64_t seed) {
 
 const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
   if (acts.size() != envs_.size()) {
-    throw InvalidAction(fmt::format("VectorEnv::step: got {} acts for {} environments", acts.size(),
-                                    envs_.size()));
+    throw InvalidAction(
+        fmt::format("VectorEnv::step: got {} acts for {} environments", acts.size(), envs_.size()));
   }
   pool_->run(envs_.size(), [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {

@@ -13,11 +13,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "env/env.h"
 #include "env/parallel.h"
@@ -36,12 +35,12 @@ struct EpisodeStats {
 
 struct VectorBatch {
   int num_envs = 0, num_features = 0, num_acts = 0;
-  std::vector<float> features;       // [num_envs * num_features]
-  std::vector<uint8_t> masks;        // [num_envs * num_acts]
-  std::vector<double> rewards;       // [num_envs]
-  std::vector<uint8_t> terminated;   // [num_envs]
-  std::vector<uint8_t> truncated;    // [num_envs]
-  std::vector<uint8_t> reset;        // [num_envs]: this row is a fresh episode's first observation
+  std::vector<float> features;      // [num_envs * num_features]
+  std::vector<uint8_t> masks;       // [num_envs * num_acts]
+  std::vector<double> rewards;      // [num_envs]
+  std::vector<uint8_t> terminated;  // [num_envs]
+  std::vector<uint8_t> truncated;   // [num_envs]
+  std::vector<uint8_t> reset;       // [num_envs]: this row is a fresh episode's first observation
   std::vector<std::optional<EpisodeStats>> finished;  // [num_envs]
 };
 

@@ -23,23 +23,23 @@ namespace collab::learners {
 
 // PPO hyper-parameters (CleanRL's ppo.py names and defaults, where they apply).
 struct PpoArgs {
-  double learning_rate = 1e-3;    // Adam step size (linearly annealed to 0 if anneal_lr)
-  int num_steps = 32;             // rollout length per environment per update
-  double gamma = -1;              // discount; -1 = by reward mode: 0 for mr and immediate (each
-                                  // turn's reward already values the rest of the conversation),
-                                  // 0.99 for mr_delta and terminal (see docs/learners.md)
-  double gae_lambda = 0.95;       // lambda of generalised advantage estimation
-  int num_minibatches = 4;        // minibatches per epoch (batch = num_steps * num_envs)
-  int update_epochs = 4;          // passes over each rollout
-  bool norm_adv = true;           // normalise advantages within each minibatch
-  double clip_coef = 0.2;         // PPO ratio clip (policy); also the value clip if clip_vloss
-  bool clip_vloss = true;         // clipped value loss
-  double ent_coef = 0.01;         // entropy bonus weight
-  double vf_coef = 0.5;           // value loss weight
-  double max_grad_norm = 0.5;     // global gradient-norm clip
-  double target_kl = 0;           // stop an update's epochs early past this approx KL (0 = never)
-  int hidden = 128;               // width of the two hidden layers (actor and critic alike)
-  bool anneal_lr = true;          // linear learning-rate decay over the run
+  double learning_rate = 1e-3;  // Adam step size (linearly annealed to 0 if anneal_lr)
+  int num_steps = 32;           // rollout length per environment per update
+  double gamma = -1;            // discount; -1 = by reward mode: 0 for mr and immediate (each
+                                // turn's reward already values the rest of the conversation),
+                                // 0.99 for mr_delta and terminal (see docs/learners.md)
+  double gae_lambda = 0.95;     // lambda of generalised advantage estimation
+  int num_minibatches = 4;      // minibatches per epoch (batch = num_steps * num_envs)
+  int update_epochs = 4;        // passes over each rollout
+  bool norm_adv = true;         // normalise advantages within each minibatch
+  double clip_coef = 0.2;       // PPO ratio clip (policy); also the value clip if clip_vloss
+  bool clip_vloss = true;       // clipped value loss
+  double ent_coef = 0.01;       // entropy bonus weight
+  double vf_coef = 0.5;         // value loss weight
+  double max_grad_norm = 0.5;   // global gradient-norm clip
+  double target_kl = 0;         // stop an update's epochs early past this approx KL (0 = never)
+  int hidden = 128;             // width of the two hidden layers (actor and critic alike)
+  bool anneal_lr = true;        // linear learning-rate decay over the run
 
   nlohmann::json to_json() const;
   // Reads the keys present in `j` over the defaults; unknown keys or bad values throw

@@ -1,9 +1,9 @@
 #include "tasks/twenty_questions/catalog.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "env/text.h"
 
@@ -48,8 +48,10 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
     pr.add("/task", fmt::format("expected \"twenty_questions\", got {}", t->dump()));
   }
   if (j.contains("description")) {
-    if (j["description"].is_string()) c.description = j["description"].get<std::string>();
-    else pr.add("/description", "expected a string");
+    if (j["description"].is_string())
+      c.description = j["description"].get<std::string>();
+    else
+      pr.add("/description", "expected a string");
   }
 
   // Attributes.
@@ -64,7 +66,8 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
       if (const auto* n = pr.string(a, "name", p)) {
         attr.name = n->get<std::string>();
         if (attr.name.empty() || attr.name.find_first_of(" :") != std::string::npos) {
-          pr.add(p + "/name", fmt::format("\"{}\": expected an identifier without spaces or ':'", attr.name));
+          pr.add(p + "/name",
+                 fmt::format("\"{}\": expected an identifier without spaces or ':'", attr.name));
         }
         if (!attr_names.insert(attr.name).second) {
           pr.add(p + "/name", fmt::format("duplicate attribute name \"{}\"", attr.name));
@@ -79,8 +82,9 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
         const std::string norm = text::normalize(attr.phrases[k]);
         auto [it, fresh] = phrase_owner.emplace(norm, attr.name);
         if (!fresh && it->second != attr.name) {
-          pr.add(fmt::format("{}/phrases/{}", p, k),
-                 fmt::format("phrase \"{}\" already belongs to attribute \"{}\"", norm, it->second));
+          pr.add(
+              fmt::format("{}/phrases/{}", p, k),
+              fmt::format("phrase \"{}\" already belongs to attribute \"{}\"", norm, it->second));
         }
       }
       c.attributes.push_back(std::move(attr));
@@ -98,8 +102,9 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
       Object obj;
       if (const auto* n = pr.string(o, "name", p)) obj.name = n->get<std::string>();
       if (!obj.name.empty() && text::normalize(obj.name) != obj.name) {
-        pr.add(p + "/name", fmt::format("\"{}\": expected lowercase words separated by single spaces",
-                                        obj.name));
+        pr.add(
+            p + "/name",
+            fmt::format("\"{}\": expected lowercase words separated by single spaces", obj.name));
       }
       obj.synonyms = strings_at(o, "synonyms", p, pr, false);
       std::vector<std::string> names = obj.synonyms;
@@ -121,8 +126,10 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
       if (const auto* cat = pr.string(o, "category", p)) obj.category = cat->get<std::string>();
       if (o.contains("split")) {
         const auto& s = o["split"];
-        if (s == "test") obj.test = true;
-        else if (s != "train") pr.add(p + "/split", fmt::format("{}: expected \"train\" or \"test\"", s.dump()));
+        if (s == "test")
+          obj.test = true;
+        else if (s != "train")
+          pr.add(p + "/split", fmt::format("{}: expected \"train\" or \"test\"", s.dump()));
       }
       if (const auto* vals = pr.object(o, "attributes", p)) {
         obj.values.assign(c.attributes.size(), Value::kNo);
@@ -133,10 +140,15 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
             continue;
           }
           const auto& v = vals->at(an);
-          if (v == "yes") obj.values[a] = Value::kYes;
-          else if (v == "no") obj.values[a] = Value::kNo;
-          else if (v == "sometimes") obj.values[a] = Value::kSometimes;
-          else pr.add(p + "/attributes/" + an, fmt::format("{}: expected \"yes\", \"no\" or \"sometimes\"", v.dump()));
+          if (v == "yes")
+            obj.values[a] = Value::kYes;
+          else if (v == "no")
+            obj.values[a] = Value::kNo;
+          else if (v == "sometimes")
+            obj.values[a] = Value::kSometimes;
+          else
+            pr.add(p + "/attributes/" + an,
+                   fmt::format("{}: expected \"yes\", \"no\" or \"sometimes\"", v.dump()));
         }
         for (const auto& [k, v] : vals->items()) {
           if (!attr_names.contains(k)) {
@@ -194,11 +206,14 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
           }
           if (const auto* nz = pr.number(pj, "noise", p)) {
             per.noise = nz->get<double>();
-            if (per.noise < 0 || per.noise > 0.5) pr.add(p + "/noise", "expected a number in [0, 0.5]");
+            if (per.noise < 0 || per.noise > 0.5)
+              pr.add(p + "/noise", "expected a number in [0, 0.5]");
           }
           if (pj.contains("hints_category")) {
-            if (pj["hints_category"].is_boolean()) per.hints_category = pj["hints_category"].get<bool>();
-            else pr.add(p + "/hints_category", "expected true or false");
+            if (pj["hints_category"].is_boolean())
+              per.hints_category = pj["hints_category"].get<bool>();
+            else
+              pr.add(p + "/hints_category", "expected true or false");
           }
           c.personas.push_back(std::move(per));
         }

@@ -28,8 +28,8 @@ struct Object {
 
 struct Persona {
   std::string name;
-  double weight = 1;      // relative sampling weight
-  double noise = 0;       // probability a yes/no answer comes out wrong
+  double weight = 1;            // relative sampling weight
+  double noise = 0;             // probability a yes/no answer comes out wrong
   bool hints_category = false;  // the opening names the object's category
 };
 
@@ -40,8 +40,8 @@ struct Catalog {
   std::vector<Attribute> attributes;
   std::vector<Object> objects;
   std::vector<Persona> personas;
-  int patience = 20;           // questions (guesses included) before the user ends the game
-  int max_wrong_guesses = 5;   // wrong guesses before the user gives up
+  int patience = 20;          // questions (guesses included) before the user ends the game
+  int max_wrong_guesses = 5;  // wrong guesses before the user gives up
   // Values again, attribute-major ([attribute * objects + object]): the hot loops scan one
   // attribute over all objects, so this layout keeps them in contiguous memory.
   std::vector<Value> by_attribute;
@@ -49,7 +49,8 @@ struct Catalog {
     return by_attribute[attribute * objects.size() + object];
   }
   const Value* column(size_t attribute) const { return &by_attribute[attribute * objects.size()]; }
-  // The same as bit sets: bit o of value_bits(a, v) is set when object o has value v for attribute a.
+  // The same as bit sets: bit o of value_bits(a, v) is set when object o has value v for attribute
+  // a.
   size_t words() const { return (objects.size() + 63) / 64; }
   std::vector<uint64_t> bits;  // [(attribute * 3 + value) * words() + word]
   const uint64_t* value_bits(size_t attribute, Value v) const {

@@ -1,10 +1,10 @@
 #include "tasks/twenty_questions/task.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "env/error.h"
 
@@ -122,7 +122,8 @@ class Game final : public Episode {
 
  private:
   static std::string with_article(const std::string& noun) {
-    const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+    const bool vowel =
+        !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
     return fmt::format("{} {}", vowel ? "an" : "a", noun);
   }
 
@@ -152,7 +153,7 @@ class Game final : public Episode {
       said = said == Answer::kYes ? Answer::kNo : Answer::kYes;  // persona mistake
     }
     answers_[a] = said;
-    const Value said_value = said == Answer::kYes ? Value::kYes
+    const Value said_value = said == Answer::kYes  ? Value::kYes
                              : said == Answer::kNo ? Value::kNo
                                                    : Value::kSometimes;
     const uint64_t* keep = cat.value_bits(a, said_value);
@@ -171,8 +172,9 @@ class Game final : public Episode {
     if (o == target_) {
       solved_ = true;
       r.ended = true;
-      r.text = fmt::format("Yes! It's {}. You got it in {} question{}.",
-                           with_article(cat.objects[o].name), questions_, questions_ == 1 ? "" : "s");
+      r.text =
+          fmt::format("Yes! It's {}. You got it in {} question{}.",
+                      with_article(cat.objects[o].name), questions_, questions_ == 1 ? "" : "s");
       return r;
     }
     // Guessing something the answers already ruled out ignores what the user said.
@@ -193,10 +195,14 @@ class Game final : public Episode {
 
   static std::string answer_text(Answer a) {
     switch (a) {
-      case Answer::kYes: return "Yes.";
-      case Answer::kNo: return "No.";
-      case Answer::kUnsure: return "Hmm, not sure. Sometimes.";
-      case Answer::kUnasked: break;
+      case Answer::kYes:
+        return "Yes.";
+      case Answer::kNo:
+        return "No.";
+      case Answer::kUnsure:
+        return "Hmm, not sure. Sometimes.";
+      case Answer::kUnasked:
+        break;
     }
     return "";
   }
@@ -294,14 +300,15 @@ nlohmann::json TwentyQuestions::option_defaults() const {
 void TwentyQuestions::validate_options(const nlohmann::json& o) const {
   const auto& split = o.at("split");
   if (split != "train" && split != "test" && split != "all") {
-    throw InvalidOption(fmt::format(
-        "option 'split' = {}: expected \"train\", \"test\" or \"all\"", split.dump()));
+    throw InvalidOption(
+        fmt::format("option 'split' = {}: expected \"train\", \"test\" or \"all\"", split.dump()));
   }
   const auto& noise = o.at("noise");
   if (!noise.is_null() &&
       (!noise.is_number() || noise.get<double>() < 0 || noise.get<double>() > 0.5)) {
-    throw InvalidOption(fmt::format(
-        "option 'noise' = {}: expected null (the persona's) or a number in [0, 0.5]", noise.dump()));
+    throw InvalidOption(
+        fmt::format("option 'noise' = {}: expected null (the persona's) or a number in [0, 0.5]",
+                    noise.dump()));
   }
   const auto& persona = o.at("persona");
   if (!persona.is_null()) {
@@ -356,7 +363,8 @@ std::optional<int32_t> TwentyQuestions::parse(std::string_view text, const Episo
 std::string TwentyQuestions::render(int32_t act) const {
   COLLAB_CHECK(act >= 0 && act < static_cast<int32_t>(acts_.size()));
   if (is_ask(act)) return catalog_.attributes[static_cast<size_t>(act)].question;
-  const std::string& name = catalog_.objects[static_cast<size_t>(act) - catalog_.attributes.size()].name;
+  const std::string& name =
+      catalog_.objects[static_cast<size_t>(act) - catalog_.attributes.size()].name;
   const bool vowel = std::string_view("aeiou").find(name[0]) != std::string_view::npos;
   return fmt::format("Is it {} {}?", vowel ? "an" : "a", name);
 }
@@ -373,9 +381,8 @@ int32_t TwentyQuestions::expert_act(const Episode& ep, Rng&) const {
   constexpr double kTiny = 1e-4;  // an "unsure" about a clear-cut attribute, or vice versa
 
   // P(answer | value): rows value (no, yes, sometimes), columns answer (no, yes, unsure).
-  static constexpr double kLik[3][3] = {{1 - e - kTiny, e, kTiny},
-                                         {e, 1 - e - kTiny, kTiny},
-                                         {kTiny, kTiny, 1 - 2 * kTiny}};
+  static constexpr double kLik[3][3] = {
+      {1 - e - kTiny, e, kTiny}, {e, 1 - e - kTiny, kTiny}, {kTiny, kTiny, 1 - 2 * kTiny}};
   thread_local std::vector<double> post_buf;
   post_buf.resize(n);
   double* __restrict post = post_buf.data();

@@ -1,15 +1,15 @@
+#include "bridge/codec.h"
+
 #include <gtest/gtest.h>
 
-#include "bridge/codec.h"
 #include "bridge/server.h"
 
 namespace collab::bridge {
 namespace {
 
 TEST(Codec, JsonRoundTripsThroughMessagePack) {
-  const nlohmann::json j = {{"a", 1},          {"b", -2},       {"c", 2.5},
-                            {"d", "text"},     {"e", nullptr},  {"f", true},
-                            {"g", {1, 2, {3}}}, {"h", {{"x", "y"}}}};
+  const nlohmann::json j = {{"a", 1},       {"b", -2},   {"c", 2.5},         {"d", "text"},
+                            {"e", nullptr}, {"f", true}, {"g", {1, 2, {3}}}, {"h", {{"x", "y"}}}};
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
   pack_json(pk, j);

@@ -1,17 +1,17 @@
 // The server over real sockets (tcp and ipc on loopback), driven by the C++ client.
+#include "bridge/server.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "agents/agent.h"
 #include "bridge/client.h"
 #include "bridge/codec.h"
-#include "bridge/server.h"
 #include "env/error.h"
 #include "tasks/register_all.h"
 
@@ -75,7 +75,8 @@ TEST_P(Transports, WireEqualsInProcess) {
       Action a = expert->act(local, obs, rng);
       if (turn++ % 2 == 1) a = Action::from_text(local.task().render(*a.act));
       const StepResult lr2 = local.step(a);
-      const WireStep ws = c.step(made.session, a.act ? WireAction::of_act(*a.act) : WireAction::of_text(a.text));
+      const WireStep ws =
+          c.step(made.session, a.act ? WireAction::of_act(*a.act) : WireAction::of_text(a.text));
       EXPECT_EQ(ws.obs.text, lr2.obs.text);
       EXPECT_EQ(ws.obs.features, lr2.obs.features);
       EXPECT_EQ(ws.obs.action_mask, lr2.obs.action_mask);
@@ -125,11 +126,15 @@ TEST(Server, EveryErrorCodeIsAnsweredAsDocumented) {
   EXPECT_EQ(raw_code({{"v", 1}, {"id", 4}}), "missing_field");
   EXPECT_EQ(raw_code({{"v", 1}, {"id", 5}, {"op", 7}}), "wrong_type");
   EXPECT_EQ(raw_code({{"v", 1}, {"id", 6}, {"op", "make"}}), "missing_field");
-  EXPECT_EQ(raw_code({{"v", 1}, {"id", 7}, {"op", "make"}, {"env_id", "twenty_questions"}, {"options", 3}}),
-            "wrong_type");
+  EXPECT_EQ(
+      raw_code(
+          {{"v", 1}, {"id", 7}, {"op", "make"}, {"env_id", "twenty_questions"}, {"options", 3}}),
+      "wrong_type");
   EXPECT_EQ(code_of([&] { c.make("twenty_question-v0"); }), "unknown_env");
   EXPECT_EQ(code_of([&] { c.make("twenty_questions-v0", {{"mr_window", 99}}); }), "invalid_option");
-  EXPECT_EQ(code_of([&] { c.make("twenty_questions-v0", {{"scenario", "/nonexistent.json"}}); }),
+  EXPECT_EQ(code_of([&] {
+              c.make("twenty_questions-v0", {{"scenario", "/nonexistent.json"}});
+            }),
             "invalid_option");
   EXPECT_EQ(code_of([&] { c.reset("0123456789abcdef0123456789abcdef"); }), "unknown_session");
   const auto s = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
@@ -139,9 +144,12 @@ TEST(Server, EveryErrorCodeIsAnsweredAsDocumented) {
   c.step(s, WireAction::of_act(0));
   EXPECT_EQ(code_of([&] { c.step(s, WireAction::of_act(0)); }), "invalid_action");  // masked now
   EXPECT_EQ(code_of([&] { c.step(s, WireAction::of_text("")); }), "invalid_action");
-  EXPECT_EQ(raw_code({{"v", 1}, {"id", 8}, {"op", "step"}, {"session", s}, {"action", 1.5}}), "wrong_type");
-  EXPECT_EQ(raw_code({{"v", 1}, {"id", 9}, {"op", "step"}, {"session", s}, {"action", -1}}), "invalid_action");
-  EXPECT_EQ(raw_code({{"v", 1}, {"id", 10}, {"op", "reset"}, {"session", s}, {"seed", "x"}}), "wrong_type");
+  EXPECT_EQ(raw_code({{"v", 1}, {"id", 8}, {"op", "step"}, {"session", s}, {"action", 1.5}}),
+            "wrong_type");
+  EXPECT_EQ(raw_code({{"v", 1}, {"id", 9}, {"op", "step"}, {"session", s}, {"action", -1}}),
+            "invalid_action");
+  EXPECT_EQ(raw_code({{"v", 1}, {"id", 10}, {"op", "reset"}, {"session", s}, {"seed", "x"}}),
+            "wrong_type");
   EXPECT_EQ(code_of([&] { c.step(s, WireAction::of_text(std::string(5000, 'a'))); }), "too_large");
   std::vector<std::pair<std::string, WireAction>> many(5, {s, WireAction::of_act(1)});
   EXPECT_EQ(code_of([&] { c.step_many(many); }), "too_large");
@@ -152,7 +160,10 @@ TEST(Server, EveryErrorCodeIsAnsweredAsDocumented) {
   // malformed: not MessagePack, not a map, trailing bytes.
   EXPECT_EQ(code_of([&] { c.raw("\xc1", 0); }), "malformed");
   EXPECT_EQ(code_of([&] { c.raw(body({1, 2}), 0); }), "malformed");
-  EXPECT_EQ(code_of([&] { c.raw(body({{"v", 1}, {"id", 11}, {"op", "ping"}}) + "x", 0); }), "malformed");
+  EXPECT_EQ(code_of([&] {
+              c.raw(body({{"v", 1}, {"id", 11}, {"op", "ping"}}) + "x", 0);
+            }),
+            "malformed");
   // Episode end: stepping a finished episode is reset_needed.
   EXPECT_EQ(code_of([&] { c.make("twenty_questions-v0"); }), "too_many_sessions");
   c.close(s);
@@ -169,11 +180,13 @@ TEST(Server, StepManyKeepsOrderAndIsolatesItemErrors) {
   Client c(srv.endpoint(), 5s);
   std::vector<std::string> sessions;
   for (int i = 0; i < 4; ++i) {
-    sessions.push_back(c.make("twenty_questions-v0", {{"reward", i % 2 ? "mr" : "terminal"}}).session);
+    sessions.push_back(
+        c.make("twenty_questions-v0", {{"reward", i % 2 ? "mr" : "terminal"}}).session);
     c.reset(sessions.back(), static_cast<uint64_t>(i));
   }
   std::vector<std::pair<std::string, WireAction>> steps;
-  for (int i = 0; i < 4; ++i) steps.emplace_back(sessions[static_cast<size_t>(i)], WireAction::of_act(i));
+  for (int i = 0; i < 4; ++i)
+    steps.emplace_back(sessions[static_cast<size_t>(i)], WireAction::of_act(i));
   steps.emplace_back("ffffffffffffffffffffffffffffffff", WireAction::of_act(0));
   steps.emplace_back(sessions[1], WireAction::of_act(1));  // masked: sessions[1] just asked act 1
   const auto out = c.step_many(steps);
@@ -218,11 +231,12 @@ TEST(Server, SurvivesGarbageAndServesNormallyAfter) {
     for (auto& ch : g) ch = static_cast<char>(rng.below(256));
     garbage.push_back(g);
   }
-  const std::string good = body({{"v", 1}, {"id", 1}, {"op", "make"}, {"env_id", "twenty_questions-v0"}});
-  garbage.push_back(good.substr(0, good.size() / 2));          // truncated
-  garbage.push_back(std::string(200, '\x91') + "\x01");        // 200 nested arrays
-  garbage.push_back(std::string(8u << 20, 'x'));                // 8 MiB: over the limit
-  garbage.push_back("\xdd\xff\xff\xff\xff");                    // claims a 4-billion-item array
+  const std::string good =
+      body({{"v", 1}, {"id", 1}, {"op", "make"}, {"env_id", "twenty_questions-v0"}});
+  garbage.push_back(good.substr(0, good.size() / 2));    // truncated
+  garbage.push_back(std::string(200, '\x91') + "\x01");  // 200 nested arrays
+  garbage.push_back(std::string(8u << 20, 'x'));         // 8 MiB: over the limit
+  garbage.push_back("\xdd\xff\xff\xff\xff");             // claims a 4-billion-item array
   for (const auto& g : garbage) raw.send(zmq::buffer(g), zmq::send_flags::none);
   int replies = 0;
   zmq::pollitem_t item{raw.handle(), 0, ZMQ_POLLIN, 0};
@@ -250,7 +264,8 @@ TEST(Server, ManyConcurrentSessionsFromSeveralClients) {
       Client c(srv.endpoint(), 10s);
       std::vector<std::string> mine;
       for (int i = 0; i < kSessionsEach; ++i) {
-        mine.push_back(c.make("twenty_questions-v0", {{"reward", i % 5 == 0 ? "mr" : "terminal"}}).session);
+        mine.push_back(
+            c.make("twenty_questions-v0", {{"reward", i % 5 == 0 ? "mr" : "terminal"}}).session);
       }
       // Interleave: each round steps every session once, alternating single and batched steps.
       for (int i = 0; i < kSessionsEach; ++i) {
@@ -263,13 +278,17 @@ TEST(Server, ManyConcurrentSessionsFromSeveralClients) {
         }
         const auto out = c.step_many(batch);
         for (const auto& o : out) {
-          if (!std::holds_alternative<WireStep>(o) || std::get<WireStep>(o).obs.turn != k + 1) ++failures;
-          else ++steps;
+          if (!std::holds_alternative<WireStep>(o) || std::get<WireStep>(o).obs.turn != k + 1)
+            ++failures;
+          else
+            ++steps;
         }
         for (int i = 0; i < kSessionsEach; i += 2) {
           const WireStep r = c.step(mine[static_cast<size_t>(i)], WireAction::of_act(k));
-          if (r.obs.turn != k + 1 || r.info()["act_index"] != k) ++failures;
-          else ++steps;
+          if (r.obs.turn != k + 1 || r.info()["act_index"] != k)
+            ++failures;
+          else
+            ++steps;
         }
       }
     });
@@ -297,7 +316,9 @@ TEST(Server, ShutdownAnswersInFlightWorkAndRefusesNewWork) {
   auto srv = std::make_unique<Running>(opts());
   Client a(srv->endpoint(), 10s), b(srv->endpoint(), 1s);
   // A slow step: 64 expert futures of 20 exchanges each.
-  const auto s = a.make("twenty_questions-v0", {{"reward", "mr"}, {"mr_samples", 64}, {"mr_window", 20}}).session;
+  const auto s =
+      a.make("twenty_questions-v0", {{"reward", "mr"}, {"mr_samples", 64}, {"mr_window", 20}})
+          .session;
   a.reset(s, 1);
   std::atomic<bool> answered{false};
   const int64_t before = b.stats()["requests"].get<int64_t>();  // counts this stats call too

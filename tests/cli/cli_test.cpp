@@ -1,12 +1,12 @@
 // Runs the collabgym executable as a user would: exit codes, --json output, --help.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
 #include <fstream>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
+#include <string>
 
 namespace {
 
@@ -32,8 +32,9 @@ std::string temp_path(const std::string& name) {
 }
 
 TEST(Cli, RunJsonHasTheDocumentedFields) {
-  const CliResult r = run("run --task twenty_questions-v0 --agent expert --episodes 20 --seed 1 "
-                    "--split test --reward terminal --json");
+  const CliResult r =
+      run("run --task twenty_questions-v0 --agent expert --episodes 20 --seed 1 "
+          "--split test --reward terminal --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"success_rate", "mean_score", "mean_turns", "mean_agent_tokens",
@@ -61,7 +62,8 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
 }
 
 TEST(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"", "list", "spec", "play", "run", "replay", "scenarios validate", "serve"}) {
+  for (const char* sub :
+       {"", "list", "spec", "play", "run", "replay", "scenarios validate", "serve"}) {
     const CliResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -70,8 +72,9 @@ TEST(Cli, HelpOnEverySubcommand) {
 
 TEST(Cli, TraceThenReplay) {
   const std::string trace = temp_path("cli_trace.jsonl");
-  CliResult r = run("run --task twenty_questions --agent random --agent expert --episodes 3 --trace " +
-              trace + " --mr-samples 1");
+  CliResult r =
+      run("run --task twenty_questions --agent random --agent expert --episodes 3 --trace " +
+          trace + " --mr-samples 1");
   ASSERT_EQ(r.code, 0) << r.out;
   r = run("replay " + trace);
   EXPECT_EQ(r.code, 0) << r.out;
@@ -82,7 +85,7 @@ TEST(Cli, TraceThenReplay) {
 
 TEST(Cli, ScenariosValidateReportsEveryProblem) {
   CliResult r = run(std::string("scenarios validate ") + COLLAB_SOURCE_DIR +
-              "/scenarios/twenty_questions/common.json");
+                    "/scenarios/twenty_questions/common.json");
   EXPECT_EQ(r.code, 0) << r.out;
   const std::string bad = temp_path("bad_scenario.json");
   std::ofstream(bad) << R"({"task": "twenty_questions",
@@ -103,8 +106,9 @@ TEST(Cli, ScenariosValidateReportsEveryProblem) {
 }
 
 TEST(Cli, PlayTakesTypedTurnsAndSummarises) {
-  const CliResult r = run("play twenty_questions --seed 3 --reward terminal < <(printf 'Is it alive?\\n"
-                          ":acts\\n:act ask:round\\n:act nonsense\\nIs it a dog?\\n:quit\\n')");
+  const CliResult r =
+      run("play twenty_questions --seed 3 --reward terminal < <(printf 'Is it alive?\\n"
+          ":acts\\n:act ask:round\\n:act nonsense\\nIs it a dog?\\n:quit\\n')");
   ASSERT_EQ(r.code, 0) << r.out;
   const bool answered = r.out.find("user> Yes.") != std::string::npos ||
                         r.out.find("user> No.") != std::string::npos ||

@@ -1,6 +1,7 @@
+#include "env/env.h"
+
 #include <gtest/gtest.h>
 
-#include "env/env.h"
 #include "env/error.h"
 #include "tests/env/tiny_task.h"
 

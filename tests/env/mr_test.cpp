@@ -1,7 +1,7 @@
 // The multiturn-aware reward on a task small enough to reason about by hand (tiny_task.h).
-#include <thread>
-
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "env/env.h"
 #include "tests/env/tiny_task.h"
@@ -91,7 +91,7 @@ TEST(Mr, InfoCarriesTheComponents) {
   const RewardInfo& ri = r.info.reward;
   EXPECT_EQ(ri.samples, 5);
   EXPECT_DOUBLE_EQ(r.reward, ri.mr);
-  EXPECT_GT(ri.spread, 0.0);  // random futures disagree
+  EXPECT_GT(ri.spread, 0.0);                      // random futures disagree
   EXPECT_DOUBLE_EQ(ri.interactivity, 2.0 / 3.0);  // one informative question
   EXPECT_DOUBLE_EQ(ri.total, ri.task + ri.interactivity - ri.token_cost);
   const auto j = Env::info_json(env.task(), r.info);
@@ -162,7 +162,7 @@ TEST(Mr, CustomRolloutPolicyIsUsed) {
   });
   env.reset(0);
   env.step(Action::from_act(kAsk));
-  EXPECT_EQ(calls, 2);  // one call per sample: answering ends each future at once
+  EXPECT_EQ(calls, 2);     // one call per sample: answering ends each future at once
   Env copy = env.clone();  // clones share the policy
   copy.step(Action::from_act(kAsk));
   EXPECT_EQ(calls, 4);

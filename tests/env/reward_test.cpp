@@ -1,7 +1,8 @@
+#include "env/reward.h"
+
 #include <gtest/gtest.h>
 
 #include "env/error.h"
-#include "env/reward.h"
 
 namespace collab {
 namespace {

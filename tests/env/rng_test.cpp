@@ -1,8 +1,8 @@
-#include <set>
+#include "env/rng.h"
 
 #include <gtest/gtest.h>
 
-#include "env/rng.h"
+#include <set>
 
 namespace collab {
 namespace {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "env/text.h"
+
+#include <gtest/gtest.h>
 
 namespace collab::text {
 namespace {

@@ -65,7 +65,8 @@ class TinyTask final : public Task {
   nlohmann::json option_defaults() const override { return {{"level", 1}}; }
   void validate_options(const nlohmann::json& o) const override {
     if (!o.at("level").is_number_integer()) {
-      throw InvalidOption(fmt::format("option 'level' = {}: expected an integer", o.at("level").dump()));
+      throw InvalidOption(
+          fmt::format("option 'level' = {}: expected an integer", o.at("level").dump()));
     }
   }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json&) const override {

@@ -1,7 +1,8 @@
+#include "env/vector_env.h"
+
 #include <gtest/gtest.h>
 
 #include "env/error.h"
-#include "env/vector_env.h"
 #include "tests/env/tiny_task.h"
 
 namespace collab {

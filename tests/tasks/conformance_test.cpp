@@ -1,9 +1,9 @@
 // The checker run over every registered environment id (DESIGN §3): determinism, cloning, errors,
 // masks, text round trips and trace replay. A new task gets all of this by registering.
+#include <gtest/gtest.h>
+
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "agents/agent.h"
 #include "env/error.h"
@@ -190,7 +190,8 @@ TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
 INSTANTIATE_TEST_SUITE_P(AllRegistered, Conformance, ::testing::ValuesIn(reg().ids()),
                          [](const auto& info) {
                            std::string s = info.param;
-                           for (auto& c : s) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           for (auto& c : s)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return s;
                          });
 

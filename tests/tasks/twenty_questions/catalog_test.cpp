@@ -1,6 +1,6 @@
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "env/error.h"
 #include "tests/tasks/twenty_questions/tq_test_util.h"
@@ -56,14 +56,13 @@ TEST(TwentyQuestionsCatalog, EveryProblemIsReportedWithItsJsonPath) {
     FAIL() << "expected ScenarioError";
   } catch (const ScenarioError& e) {
     const std::string m = e.what();
-    for (const char* want : {"/attributes/1/phrases/0: phrase \"living\" already belongs",
-                             "/objects/1/name: \"Cat\": expected lowercase",
-                             "/objects/1/split: \"dev\"",
-                             "/objects/1/attributes/wings: not an attribute",
-                             "/objects/2/synonyms/0: \"dog\" already names object \"dog\"",
-                             "/objects/2/attributes/alive: \"maybe\"",
-                             "/objects/2/attributes/big: missing",
-                             "/user/patience: 0: expected an integer in [1, 1000]"}) {
+    for (const char* want :
+         {"/attributes/1/phrases/0: phrase \"living\" already belongs",
+          "/objects/1/name: \"Cat\": expected lowercase", "/objects/1/split: \"dev\"",
+          "/objects/1/attributes/wings: not an attribute",
+          "/objects/2/synonyms/0: \"dog\" already names object \"dog\"",
+          "/objects/2/attributes/alive: \"maybe\"", "/objects/2/attributes/big: missing",
+          "/user/patience: 0: expected an integer in [1, 1000]"}) {
       EXPECT_NE(m.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << m;
     }
     EXPECT_NE(m.find(path), std::string::npos);

@@ -32,7 +32,8 @@ TEST(TwentyQuestionsMr, OnceTheObjectIsKnownGuessingBeatsAskingMore) {
     Env env = make_env({{"split", "test"}, {"noise", 0.0}});
     env.reset(seed);
     // Let the expert ask until a single candidate is left.
-    while (!env.done() && env.observe().features.end()[-3] * testing::tq(env).catalog().objects.size() > 1.5f) {
+    while (!env.done() &&
+           env.observe().features.end()[-3] * testing::tq(env).catalog().objects.size() > 1.5f) {
       Rng rng(seed);
       const int32_t a = env.task().expert_act(env.episode(), rng);
       if (!testing::tq(env).is_ask(a)) break;
@@ -41,7 +42,8 @@ TEST(TwentyQuestionsMr, OnceTheObjectIsKnownGuessingBeatsAskingMore) {
     if (env.done()) continue;
     Env asking = env.clone();
     const std::string goal = env.episode().goal();
-    const double mr_guess = env.step(Action::from_act(act_index(env, "guess:" + goal))).info.reward.mr;
+    const double mr_guess =
+        env.step(Action::from_act(act_index(env, "guess:" + goal))).info.reward.mr;
     // Any question still open is redundant now.
     int32_t q = -1;
     for (size_t a = 0; a < testing::tq(asking).catalog().attributes.size(); ++a) {

@@ -76,8 +76,8 @@ TEST(TwentyQuestionsParse, NaturalPhrasingsMapToTheRightAct) {
   for (const Case& c : kCases) {
     const auto got = env.task().parse(c.text, env.episode());
     if (c.act == nullptr) {
-      EXPECT_FALSE(got.has_value()) << '"' << c.text << "\" parsed to "
-                                    << env.task().acts()[static_cast<size_t>(*got)];
+      EXPECT_FALSE(got.has_value())
+          << '"' << c.text << "\" parsed to " << env.task().acts()[static_cast<size_t>(*got)];
     } else {
       const int32_t want = act_index(env, c.act);
       ASSERT_GE(want, 0) << "no act " << c.act;

@@ -16,7 +16,8 @@ std::string expected_answer(Value v) {
 }
 
 TEST(TwentyQuestionsUser, AnswersFollowTheCatalogWithoutNoise) {
-  Env env = make_env({{"noise", 0.0}, {"split", "all"}, {"reward", "terminal"}, {"max_turns", 100}});
+  Env env =
+      make_env({{"noise", 0.0}, {"split", "all"}, {"reward", "terminal"}, {"max_turns", 100}});
   const auto& attrs = tq(env).catalog().attributes;
   for (uint64_t seed = 0; seed < 40; ++seed) {
     env.reset(seed);
@@ -26,8 +27,7 @@ TEST(TwentyQuestionsUser, AnswersFollowTheCatalogWithoutNoise) {
       const size_t a = (seed + k * 7) % attrs.size();
       if (!env.mask()[a]) continue;
       const StepResult r = env.step(Action::from_act(static_cast<int32_t>(a)));
-      EXPECT_EQ(r.obs.text, expected_answer(obj.values[a]))
-          << obj.name << " / " << attrs[a].name;
+      EXPECT_EQ(r.obs.text, expected_answer(obj.values[a])) << obj.name << " / " << attrs[a].name;
     }
   }
 }
