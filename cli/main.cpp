@@ -303,6 +303,7 @@ struct TrainArgs {
   std::string out;
   std::optional<double> learning_rate, gamma;
   std::string ppo_json;
+  bool self_rollouts = false;
 };
 
 int cmd_train(const Registry& reg, const TrainArgs& a) {
@@ -323,6 +324,7 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
       throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
     cfg.ppo = collab::learners::PpoArgs::from_json(j);
   }
+  cfg.self_rollouts = a.self_rollouts;
   if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
   if (a.gamma) cfg.ppo.gamma = *a.gamma;
   const bool bar = isatty(STDERR_FILENO);
@@ -429,6 +431,9 @@ int main(int argc, char** argv) {
                     "PPO learning rate (default 1e-3)");
   train->add_option("--gamma", train_args.gamma,
                     "Discount; default by reward mode: 0 for mr and immediate, 0.99 otherwise");
+  train->add_flag("--self-rollouts", train_args.self_rollouts,
+                  "MR futures played by the policy being trained (CollabLLM's setup) instead of "
+                  "--rollout-policy");
   train->add_option(
       "--ppo", train_args.ppo_json,
       "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");

@@ -57,6 +57,34 @@ void copy_out(const torch::Tensor& src, T* dst) {
   std::memcpy(dst, c.data_ptr(), static_cast<size_t>(c.numel()) * sizeof(T));
 }
 
+// MR futures played by the network being trained: a sample from its masked policy, drawn with the
+// rollout's own RNG stream (so futures stay reproducible). Called from VectorEnv's threads during
+// collection only, never during an update; inference without autograd is safe concurrently.
+RolloutPolicy self_rollout_policy(ActorCritic net, torch::Device device) {
+  return [net, device](const Env& env, Rng& rng) mutable {
+    torch::NoGradGuard no_grad;
+    Observation o = env.observe();
+    const auto f = static_cast<int64_t>(o.features.size());
+    const auto a = static_cast<int64_t>(o.action_mask.size());
+    const torch::Tensor obs = torch::from_blob(o.features.data(), {1, f}, torch::kFloat32).to(device);
+    const torch::Tensor mask =
+        torch::from_blob(o.action_mask.data(), {1, a}, torch::kUInt8).to(device);
+    const torch::Tensor logp = net->policy(obs, mask).logits().to(torch::kCPU).contiguous();
+    const float* lp = logp.data_ptr<float>();
+    const double u = rng.uniform();
+    double acc = 0;
+    int32_t chosen = -1;
+    for (int64_t i = 0; i < a; ++i) {
+      if (!o.action_mask[static_cast<size_t>(i)]) continue;
+      chosen = static_cast<int32_t>(i);
+      acc += std::exp(static_cast<double>(lp[i]));
+      if (u < acc) break;
+    }
+    if (chosen < 0) throw Error("self rollout: no legal act in an unfinished episode");
+    return Action::from_act(chosen);
+  };
+}
+
 }  // namespace
 
 TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
@@ -78,6 +106,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
   RunWriter writer(cfg.out_dir);
   ActorCritic agent(F, A, args.hidden);
   agent->to(device);
+  if (cfg.self_rollouts) envs.set_rollout_policy(self_rollout_policy(agent, device));
   torch::optim::Adam optimizer(agent->parameters(),
                                torch::optim::AdamOptions(args.learning_rate).eps(1e-5));
 
@@ -265,6 +294,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         {"ppo", args.to_json()},
         {"env_options", cfg.env_options},
         {"seed", cfg.seed},
+        {"self_rollouts", cfg.self_rollouts},
         {"steps", global_step},
         {"num_envs", N},
         {"device", result.device},
