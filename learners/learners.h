@@ -57,9 +57,9 @@ struct TrainConfig {
   int threads = 1;               // VectorEnv threads and torch CPU threads (>= 1)
   uint64_t seed = 0;             // environment seeds seed..seed+num_envs-1, torch seed
   std::string device = "auto";   // auto | cpu | cuda (auto = cuda if available)
-  std::string out_dir;  // metrics.csv, curve.svg, checkpoint.pt + .json; "" = write nothing
-  bool self_rollouts = false;    // MR futures played by the policy being trained (CollabLLM's
-                                 // setup) instead of the env's rollout_policy (default: expert)
+  std::string out_dir;         // metrics.csv, curve.svg, checkpoint.pt + .json; "" = write nothing
+  bool self_rollouts = false;  // MR futures played by the policy being trained (CollabLLM's
+                               // setup) instead of the env's rollout_policy (default: expert)
   PpoArgs ppo;
 };
 

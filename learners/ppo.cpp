@@ -66,7 +66,8 @@ RolloutPolicy self_rollout_policy(ActorCritic net, torch::Device device) {
     Observation o = env.observe();
     const auto f = static_cast<int64_t>(o.features.size());
     const auto a = static_cast<int64_t>(o.action_mask.size());
-    const torch::Tensor obs = torch::from_blob(o.features.data(), {1, f}, torch::kFloat32).to(device);
+    const torch::Tensor obs =
+        torch::from_blob(o.features.data(), {1, f}, torch::kFloat32).to(device);
     const torch::Tensor mask =
         torch::from_blob(o.action_mask.data(), {1, a}, torch::kUInt8).to(device);
     const torch::Tensor logp = net->policy(obs, mask).logits().to(torch::kCPU).contiguous();

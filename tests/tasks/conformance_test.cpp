@@ -8,6 +8,7 @@
 #include "agents/agent.h"
 #include "env/error.h"
 #include "env/trace.h"
+#include "env/vector_env.h"
 #include "tasks/register_all.h"
 
 namespace collab {
@@ -185,6 +186,88 @@ TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
   } catch (const TraceError& e) {
     EXPECT_NE(std::string(e.what()).find("trace:"), std::string::npos) << e.what();
   }
+}
+
+// The random agent's actions for one episode of `env` from `seed` (text-free, act channel).
+std::vector<int32_t> random_actions(Env env, uint64_t seed) {
+  auto agent = agents::make_agent("random");
+  std::vector<int32_t> acts;
+  Observation obs = env.reset(seed).obs;
+  while (!env.done()) {
+    Rng rng = agents::policy_rng(env);
+    const Action a = agent->act(env, obs, rng);
+    acts.push_back(*a.act);
+    obs = env.step(a).obs;
+  }
+  return acts;
+}
+
+TEST_P(Conformance, ImmediateEqualsMrWithAZeroWindow) {
+  Env imm = make({{"reward", "immediate"}});
+  Env mr0 = make({{"reward", "mr"}, {"mr_window", 0}});
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    imm.reset(seed);
+    mr0.reset(seed);
+    for (int32_t a : random_actions(make({{"reward", "terminal"}}), seed)) {
+      EXPECT_DOUBLE_EQ(imm.step(Action::from_act(a)).reward, mr0.step(Action::from_act(a)).reward);
+    }
+  }
+}
+
+TEST_P(Conformance, MrDeltaSumsToFinalRewardMinusStartPotential) {
+  for (const char* policy : {"expert", "random"}) {
+    Env env = make({{"reward", "mr_delta"}, {"rollout_policy", policy}});
+    for (uint64_t seed = 0; seed < 3; ++seed) {
+      env.reset(seed);
+      const double phi0 = env.conversation_reward();
+      double sum = 0;
+      for (int32_t a : random_actions(make({{"reward", "terminal"}}), seed)) {
+        sum += env.step(Action::from_act(a)).reward;
+      }
+      ASSERT_TRUE(env.done());
+      EXPECT_NEAR(sum, env.conversation_reward() - phi0, 1e-9) << policy << " seed " << seed;
+    }
+  }
+}
+
+TEST_P(Conformance, MrDoesNotDisturbTheRealEpisode) {
+  Env with_mr = make({{"reward", "mr"}, {"mr_samples", 4}, {"rollout_policy", "random"}});
+  Env without = make({{"reward", "terminal"}});
+  with_mr.reset(31);
+  without.reset(31);
+  for (int32_t a : random_actions(make({{"reward", "terminal"}}), 31)) {
+    const StepResult x = with_mr.step(Action::from_act(a));
+    const StepResult y = without.step(Action::from_act(a));
+    EXPECT_EQ(x.obs.text, y.obs.text);
+    EXPECT_EQ(x.obs.features, y.obs.features);
+    EXPECT_EQ(x.info.reward.total, y.info.reward.total);
+    EXPECT_EQ(x.terminated, y.terminated);
+  }
+}
+
+TEST_P(Conformance, MrIsDeterministicWhateverTheThreadCount) {
+  const Env proto = make({{"reward", "mr"}, {"rollout_policy", "random"}});
+  auto run = [&](int threads) {
+    VectorEnv v(proto, 6, threads);
+    const VectorBatch* b = &v.reset(11);
+    std::vector<double> rewards;
+    Rng rng(5);
+    for (int t = 0; t < 12; ++t) {
+      std::vector<int32_t> acts(6);
+      for (size_t i = 0; i < 6; ++i) {
+        std::vector<int32_t> legal;
+        for (int a = 0; a < b->num_acts; ++a) {
+          if (b->masks[i * static_cast<size_t>(b->num_acts) + static_cast<size_t>(a)])
+            legal.push_back(a);
+        }
+        acts[i] = legal.empty() ? 0 : legal[rng.below(legal.size())];
+      }
+      b = &v.step(acts);
+      rewards.insert(rewards.end(), b->rewards.begin(), b->rewards.end());
+    }
+    return rewards;
+  };
+  EXPECT_EQ(run(1), run(2));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRegistered, Conformance, ::testing::ValuesIn(reg().ids()),
