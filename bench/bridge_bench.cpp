@@ -18,6 +18,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "bench/bench_util.h"
 #include "bridge/client.h"
 #include "bridge/server.h"
 #include "env/rng.h"
@@ -25,13 +26,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using collab::bench::Clock;
+using collab::bench::median;
 using namespace collab::bridge;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 int32_t random_legal(const WireObservation& obs, collab::Rng& rng) {
   std::vector<int32_t> legal;

@@ -14,14 +14,16 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "bench/bench_util.h"
 #include "env/vector_env.h"
 #include "tasks/register_all.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using collab::Action;
 using collab::Env;
+using collab::bench::Clock;
+using collab::bench::median;
 
 struct Recorded {
   uint64_t seed;
@@ -42,11 +44,6 @@ std::vector<Recorded> record(Env& env, collab::agents::Agent& agent, int episode
     out.push_back(std::move(r));
   }
   return out;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 // Median ns per step over episodes; `mode`: 0 act, 1 text, 2 advance (act, no obs/reward).

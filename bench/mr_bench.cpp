@@ -15,23 +15,20 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "bench/bench_util.h"
 #include "tasks/register_all.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using collab::Action;
 using collab::Env;
+using collab::bench::Clock;
+using collab::bench::median;
 
 struct Episode {
   uint64_t seed;
   std::vector<int32_t> acts;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // Median ns per step of replaying `eps` on `env`.
 double time_steps(Env& env, const std::vector<Episode>& eps, int repeats) {
