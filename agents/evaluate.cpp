@@ -19,6 +19,32 @@ nlohmann::json Summary::to_json() const {
           {"mean_reward", mean_reward}};
 }
 
+EpisodeResult play_episode(Env& env, Agent& agent, uint64_t seed,
+                           const nlohmann::json& reset_options, TraceWriter* trace,
+                           std::vector<int32_t>* acts) {
+  EpisodeResult ep;
+  ep.seed = seed;
+  ResetResult rr = env.reset(seed, reset_options);
+  if (trace) trace->begin(env, rr, reset_options);
+  Observation obs = std::move(rr.obs);
+  while (!env.done()) {
+    Rng rng = policy_rng(env);
+    const Action a = agent.act(env, obs, rng);
+    StepResult r = env.step(a);
+    if (trace) trace->step(env, a, r);
+    if (acts && r.info.act) acts->push_back(*r.info.act);
+    ep.ret += r.reward;
+    ep.truncated = r.truncated;
+    obs = std::move(r.obs);
+  }
+  const Score sc = env.score();
+  ep.success = sc.success;
+  ep.score = sc.task;
+  ep.turns = env.turn();
+  ep.agent_tokens = env.agent_tokens();
+  return ep;
+}
+
 Summary evaluate(Env& env, Agent& agent, const RunConfig& cfg,
                  std::vector<EpisodeResult>* per_episode) {
   Summary s;
@@ -28,25 +54,8 @@ Summary evaluate(Env& env, Agent& agent, const RunConfig& cfg,
   if (cfg.trace != nullptr) trace.emplace(*cfg.trace);
   double score_sq = 0;
   for (int i = 0; i < cfg.episodes; ++i) {
-    EpisodeResult ep;
-    ep.seed = cfg.seed + static_cast<uint64_t>(i);
-    ResetResult rr = env.reset(ep.seed, cfg.reset_options);
-    if (trace) trace->begin(env, rr, cfg.reset_options);
-    Observation obs = std::move(rr.obs);
-    while (!env.done()) {
-      Rng rng = policy_rng(env);
-      const Action a = agent.act(env, obs, rng);
-      StepResult r = env.step(a);
-      if (trace) trace->step(env, a, r);
-      ep.ret += r.reward;
-      ep.truncated = r.truncated;
-      obs = std::move(r.obs);
-    }
-    const Score sc = env.score();
-    ep.success = sc.success;
-    ep.score = sc.task;
-    ep.turns = env.turn();
-    ep.agent_tokens = env.agent_tokens();
+    const EpisodeResult ep = play_episode(env, agent, cfg.seed + static_cast<uint64_t>(i),
+                                          cfg.reset_options, trace ? &*trace : nullptr);
     s.success_rate += ep.success;
     s.mean_score += ep.score;
     score_sq += ep.score * ep.score;

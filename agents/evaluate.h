@@ -9,6 +9,7 @@
 
 #include "agents/agent.h"
 #include "env/registry.h"
+#include "env/trace.h"
 
 namespace collab::agents {
 
@@ -43,6 +44,12 @@ struct RunConfig {
   std::ostream* trace = nullptr;  // JSON Lines trace of every episode (optional)
   std::function<void(int done, int total)> progress;  // optional
 };
+
+// Plays one episode of `env` from `seed` with `agent` (randomness from policy_rng). Writes it to
+// `trace` and appends the agent's acts to `acts` when given. Env errors propagate.
+EpisodeResult play_episode(Env& env, Agent& agent, uint64_t seed,
+                           const nlohmann::json& reset_options = nlohmann::json::object(),
+                           TraceWriter* trace = nullptr, std::vector<int32_t>* acts = nullptr);
 
 // Runs `agent` on episodes of `env` (reset with seeds seed, seed+1, …). Env errors propagate.
 Summary evaluate(Env& env, Agent& agent, const RunConfig& cfg,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "agents/evaluate.h"
 #include "bench/bench_util.h"
 #include "env/vector_env.h"
 #include "tasks/register_all.h"
@@ -34,13 +35,7 @@ std::vector<Recorded> record(Env& env, collab::agents::Agent& agent, int episode
   std::vector<Recorded> out;
   for (int i = 0; i < episodes; ++i) {
     Recorded r{static_cast<uint64_t>(1000 + i), {}};
-    collab::Observation obs = env.reset(r.seed).obs;
-    while (!env.done()) {
-      collab::Rng rng = collab::agents::policy_rng(env);
-      const Action a = agent.act(env, obs, rng);
-      r.acts.push_back(*a.act);
-      obs = env.step(a).obs;
-    }
+    collab::agents::play_episode(env, agent, r.seed, nlohmann::json::object(), nullptr, &r.acts);
     out.push_back(std::move(r));
   }
   return out;

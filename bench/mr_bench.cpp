@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "agents/evaluate.h"
 #include "bench/bench_util.h"
 #include "tasks/register_all.h"
 
@@ -83,13 +84,8 @@ int main(int argc, char** argv) {
     std::vector<Episode> eps;
     for (int i = 0; i < episodes; ++i) {
       Episode e{static_cast<uint64_t>(500 + i), {}};
-      collab::Observation obs = rec.reset(e.seed).obs;
-      while (!rec.done()) {
-        collab::Rng rng = collab::agents::policy_rng(rec);
-        const Action a = expert->act(rec, obs, rng);
-        e.acts.push_back(*a.act);
-        obs = rec.step(a).obs;
-      }
+      collab::agents::play_episode(rec, *expert, e.seed, nlohmann::json::object(), nullptr,
+                                   &e.acts);
       eps.push_back(std::move(e));
     }
     const double plain = time_steps(rec, eps, 5);

@@ -206,13 +206,7 @@ std::vector<int32_t> greedy_acts(const std::string& spec, Env& env) {
   auto agent = agents::make_agent(spec);
   std::vector<int32_t> acts;
   for (uint64_t seed = 0; seed < 5; ++seed) {
-    Observation obs = env.reset(seed).obs;
-    while (!env.done()) {
-      Rng rng = agents::policy_rng(env);
-      const Action a = agent->act(env, obs, rng);
-      acts.push_back(*a.act);
-      obs = env.step(a).obs;
-    }
+    agents::play_episode(env, *agent, seed, nlohmann::json::object(), nullptr, &acts);
   }
   return acts;
 }

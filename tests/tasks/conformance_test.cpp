@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "agents/agent.h"
+#include "agents/evaluate.h"
 #include "env/error.h"
 #include "env/trace.h"
 #include "env/vector_env.h"
@@ -192,13 +193,7 @@ TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
 std::vector<int32_t> random_actions(Env env, uint64_t seed) {
   auto agent = agents::make_agent("random");
   std::vector<int32_t> acts;
-  Observation obs = env.reset(seed).obs;
-  while (!env.done()) {
-    Rng rng = agents::policy_rng(env);
-    const Action a = agent->act(env, obs, rng);
-    acts.push_back(*a.act);
-    obs = env.step(a).obs;
-  }
+  agents::play_episode(env, *agent, seed, nlohmann::json::object(), nullptr, &acts);
   return acts;
 }
 
