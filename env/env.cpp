@@ -6,67 +6,53 @@
 #include <random>
 
 #include "env/error.h"
+#include "env/policy.h"
+#include "env/step_info.h"
 #include "env/text.h"
 #include "env/tokens.h"
 
 namespace collab {
 
-namespace {
-
-constexpr const char* kFrameworkKeys[] = {"max_turns", "scenario"};
-
-std::vector<std::string> known_keys(const Task& task) {
-  std::vector<std::string> keys(std::begin(kFrameworkKeys), std::end(kFrameworkKeys));
-  const nlohmann::json reward_keys = RewardConfig::defaults();
-  const nlohmann::json task_keys = task.option_defaults();
-  for (const auto& [k, v] : reward_keys.items()) keys.push_back(k);
-  for (const auto& [k, v] : task_keys.items()) keys.push_back(k);
-  return keys;
+OptionSpecs Env::framework_options() {
+  OptionSpec max_turns = OptionSpec::integer(
+      "max_turns", 0, 1, 10000, "agent turns before the episode is truncated (null: the task's)");
+  max_turns.default_value = nullptr;
+  max_turns.nullable = true;
+  OptionSpec scenario;
+  scenario.name = "scenario";
+  scenario.default_value = nullptr;
+  scenario.nullable = true;
+  scenario.help = "scenario file (recorded; the registry loads it; null: the task's default)";
+  return {std::move(max_turns), std::move(scenario)};
 }
 
-[[noreturn]] void unknown_option(const std::string& key, const std::vector<std::string>& known,
-                                 const std::string& where) {
-  auto near = text::did_you_mean(key, known);
-  throw InvalidOption(fmt::format("unknown option '{}' for {}{}; known options: {}", key, where,
-                                  near.empty() ? "" : "; did you mean " + text::join_or(near) + "?",
-                                  fmt::join(known, ", ")));
+OptionSpecs Env::all_options() const {
+  OptionSpecs all = framework_options();
+  const auto& reward = RewardConfig::option_specs();
+  all.insert(all.end(), reward.begin(), reward.end());
+  all.insert(all.end(), task_->options().begin(), task_->options().end());
+  return all;
 }
-
-}  // namespace
 
 Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task_(std::move(task)) {
   COLLAB_CHECK(task_ != nullptr);
-  if (!options.is_null() && !options.is_object()) {
-    throw InvalidOption(fmt::format("options must be a JSON object, got {}", options.dump()));
-  }
   auto cfg = std::make_shared<Config>();
-  const auto known = known_keys(*task_);
-  cfg->task_options = task_->option_defaults();
-  if (options.is_object()) {
-    for (const auto& [k, v] : options.items()) {
-      if (std::find(known.begin(), known.end(), k) == known.end())
-        unknown_option(k, known, task_->id());
-      if (cfg->task_options.contains(k)) cfg->task_options[k] = v;
-    }
-  }
+  const OptionSpecs all = all_options();
+  // Validates every key against its declaration; defaults are filled only for the task's keys,
+  // so that options() stays what the caller gave (traces record it as given).
+  resolve_options(all, option_defaults(all), options, task_->id());
   const nlohmann::json opts = options.is_object() ? options : nlohmann::json::object();
+  cfg->task_options = option_defaults(task_->options());
+  for (const auto& [k, v] : opts.items()) {
+    if (cfg->task_options.contains(k)) cfg->task_options[k] = v;
+  }
   cfg->reward = RewardConfig::from_options(opts);
-  cfg->max_turns = task_->default_max_turns();
-  if (opts.contains("max_turns")) {
-    const auto& v = opts.at("max_turns");
-    if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 10000) {
-      throw InvalidOption(
-          fmt::format("option 'max_turns' = {}: expected an integer in [1, 10000]", v.dump()));
-    }
-    cfg->max_turns = v.get<int>();
-  }
-  if (opts.contains("scenario") && !opts.at("scenario").is_string()) {
-    throw InvalidOption(fmt::format("option 'scenario' = {}: expected a file path (string)",
-                                    opts.at("scenario").dump()));
-  }
-  task_->validate_options(cfg->task_options);
+  cfg->max_turns = opts.contains("max_turns") && !opts.at("max_turns").is_null()
+                       ? opts.at("max_turns").get<int>()
+                       : task_->default_max_turns();
   cfg->options = opts;
   cfg_ = std::move(cfg);
+  std::const_pointer_cast<Config>(cfg_)->spec = make_spec();
   env_seed_ = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
 }
 
@@ -112,20 +98,11 @@ void Env::require_live(const char* what) const {
 ResetResult Env::reset(std::optional<uint64_t> seed, const nlohmann::json& options) {
   std::shared_ptr<const nlohmann::json> ep_opts;
   if (options.is_object() && !options.empty()) {
-    auto merged = cfg_->task_options;
-    std::vector<std::string> task_keys;
-    for (const auto& [k, v] : merged.items()) task_keys.push_back(k);
-    for (const auto& [k, v] : options.items()) {
-      if (!merged.contains(k)) {
-        unknown_option(k, task_keys,
-                       task_->id() +
-                           " reset() (reset options may set the task's own options; "
-                           "reward and limits are fixed when the environment is made)");
-      }
-      merged[k] = v;
-    }
-    task_->validate_options(merged);
-    ep_opts = std::make_shared<const nlohmann::json>(std::move(merged));
+    ep_opts = std::make_shared<const nlohmann::json>(resolve_options(
+        task_->options(), cfg_->task_options, options,
+        task_->id() +
+            " reset() (reset options may set the task's own options; reward and limits are fixed "
+            "when the environment is made)"));
   } else if (!options.is_null() && !options.is_object()) {
     throw InvalidOption(fmt::format("reset options must be a JSON object, got {}", options.dump()));
   } else {
@@ -154,7 +131,8 @@ ResetResult Env::reset(std::optional<uint64_t> seed, const nlohmann::json& optio
   return ResetResult{observe(episode_->opening()), episode_seed_};
 }
 
-std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_text) const {
+std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_text,
+                                   Content* content, bool* from_text) const {
   if (action.act) {
     const int32_t a = *action.act;
     const int32_t n = num_acts();
@@ -168,7 +146,17 @@ std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_tex
                       "those with action_mask == 1",
                       task_->id(), a, task_->acts()[static_cast<size_t>(a)], turn_));
     }
-    *agent_text = action.text.empty() ? task_->render(a) : action.text;
+    *from_text = !action.text.empty();
+    if (*from_text) {
+      // Both channels: the act happens; the text is what was said, and its content counts as
+      // written when the text says that act.
+      Parsed p = episode_->parse(action.text);
+      *content = p.act == a ? std::move(p.content) : episode_->compose(a);
+      *agent_text = action.text;
+    } else {
+      *content = episode_->compose(a);
+      *agent_text = episode_->render(a, *content);
+    }
     return a;
   }
   if (action.text.empty()) {
@@ -176,35 +164,49 @@ std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_tex
         fmt::format("{}: empty action; set its text, its act, or both", task_->id()));
   }
   *agent_text = action.text;
-  return task_->parse(action.text, *episode_);
+  *from_text = true;
+  Parsed p = episode_->parse(action.text);
+  if (p.act && (*p.act < 0 || *p.act >= num_acts())) {
+    throw Error(fmt::format("{}: the task parsed text into act {}, outside [0, {}) (a task bug)",
+                            task_->id(), *p.act, num_acts()));
+  }
+  *content = std::move(p.content);
+  return p.act;
 }
 
 std::string Env::advance(const Action& action, StepInfo* info) {
   require_live("step()");
-  std::string agent_text;
-  const std::optional<int32_t> act = resolve(action, &agent_text);
-  const int tokens = count_tokens(agent_text);
+  StepInfo local;
+  StepInfo& si = info != nullptr ? *info : local;
+  bool from_text = false;
+  const std::optional<int32_t> act = resolve(action, &si.agent_text, &si.content, &from_text);
+  const int tokens = count_tokens(si.agent_text);
   ++turn_;
   agent_tokens_ += tokens;
   Rng user_rng(derive_seed(stream_base_, static_cast<uint64_t>(turn_), Stream::kUser));
-  UserReply reply = episode_->respond(act, user_rng);
+  UserReply reply = episode_->respond(AgentTurn{act, si.content, si.agent_text, from_text}, user_rng);
   if (reply.event) events_.add(*reply.event);
   terminated_ = reply.ended;
   truncated_ = !terminated_ && turn_ >= cfg_->max_turns;
   episode_->mask(mask_);
-  if (info != nullptr) {
-    info->act = act;
-    info->understood = act.has_value();
-    info->agent_text = std::move(agent_text);
-    info->agent_tokens = tokens;
-    info->event = reply.event;
-  }
+  si.act = act;
+  si.understood = act.has_value();
+  si.agent_tokens = tokens;
+  si.event = reply.event;
   return std::move(reply.text);
 }
 
 StepResult Env::step(const Action& action) {
   StepResult r;
-  std::string user_text = advance(action, &r.info);
+  r.obs.features.resize(task_->feature_names().size());
+  r.obs.act_features.resize(task_->acts().size() * task_->act_feature_names().size());
+  r.obs.action_mask.resize(task_->acts().size());
+  step_into(action, {r.obs.features, r.obs.act_features, r.obs.action_mask}, r);
+  return r;
+}
+
+void Env::step_into(const Action& action, const ObservationView& out, StepResult& r) {
+  r.obs.text = advance(action, &r.info);
   r.terminated = terminated_;
   r.truncated = truncated_;
 
@@ -212,6 +214,7 @@ StepResult Env::step(const Action& action) {
   r.info.score = sc.task;
   r.info.success = sc.success;
   RewardInfo& ri = r.info.reward;
+  ri = RewardInfo{};
   const RewardConfig& rc = cfg_->reward;
   collab::conversation_reward(rc, sc.task, events_, agent_tokens_, &ri);
   switch (rc.mode) {
@@ -233,8 +236,14 @@ StepResult Env::step(const Action& action) {
       prev_mr_ = ri.mr;
       break;
   }
-  r.obs = observe(std::move(user_text));
-  return r;
+  r.obs.turn = turn_;
+  observe_into(out);
+}
+
+double Env::step_cost() const {
+  const RewardConfig& rc = cfg_->reward;
+  const bool mr = rc.mode == RewardMode::kMr || rc.mode == RewardMode::kMrDelta;
+  return mr ? 1.0 + static_cast<double>(rc.samples) * rc.window : 1.0;
 }
 
 double Env::conversation_reward(RewardInfo* out) const {
@@ -243,20 +252,11 @@ double Env::conversation_reward(RewardInfo* out) const {
 }
 
 Action Env::rollout_action(Rng& rng) const {
-  if (cfg_->custom_policy) return (*cfg_->custom_policy)(*this, rng);
+  if (cfg_->custom_policy) return (*cfg_->custom_policy)(observe(), rng);
   const std::string& p = cfg_->reward.rollout_policy;
-  if (p == "expert") return Action::from_act(task_->expert_act(*episode_, rng));
-  if (p == "passive") return Action::from_act(task_->passive_act(*episode_, rng));
-  // random: uniform over legal acts
-  size_t legal = 0;
-  for (uint8_t m : mask_) legal += m;
-  COLLAB_CHECK(legal > 0);
-  size_t k = rng.below(legal);
-  for (size_t a = 0; a < mask_.size(); ++a) {
-    if (mask_[a] && k-- == 0) return Action::from_act(static_cast<int32_t>(a));
-  }
-  COLLAB_CHECK(false);
-  return {};
+  if (p == "expert") return task_->expert(*episode_, rng);
+  if (p == "passive") return task_->passive(*episode_, rng);
+  return Action::from_act(random_legal_act(mask_, rng));
 }
 
 void Env::sample_mr(RewardInfo* out) const {
@@ -283,11 +283,26 @@ void Env::sample_mr(RewardInfo* out) const {
 Observation Env::observe(std::string text) const {
   Observation o;
   o.text = std::move(text);
-  o.features.assign(task_->feature_names().size(), 0.0f);
-  episode().features(o.features);
-  o.action_mask = mask_;
+  o.features.resize(task_->feature_names().size());
+  o.act_features.resize(task_->acts().size() * task_->act_feature_names().size());
+  o.action_mask.resize(task_->acts().size());
+  observe_into({o.features, o.act_features, o.action_mask});
   o.turn = turn_;
   return o;
+}
+
+void Env::observe_into(const ObservationView& out) const {
+  const Episode& ep = episode();
+  COLLAB_CHECK(out.features.size() == task_->feature_names().size());
+  COLLAB_CHECK(out.act_features.size() == task_->acts().size() * task_->act_feature_names().size());
+  COLLAB_CHECK(out.action_mask.size() == mask_.size());
+  std::fill(out.features.begin(), out.features.end(), 0.0f);
+  ep.features(out.features);
+  if (!out.act_features.empty()) {
+    std::fill(out.act_features.begin(), out.act_features.end(), 0.0f);
+    ep.act_features(out.act_features);
+  }
+  std::copy(mask_.begin(), mask_.end(), out.action_mask.begin());
 }
 
 void Env::set_rollout_policy(RolloutPolicy policy) {
@@ -296,9 +311,12 @@ void Env::set_rollout_policy(RolloutPolicy policy) {
   cfg_ = std::move(cfg);
 }
 
-nlohmann::json Env::spec() const {
+nlohmann::json Env::make_spec() const {
   const auto& acts = task_->acts();
   const auto& feats = task_->feature_names();
+  const auto& act_feats = task_->act_feature_names();
+  nlohmann::json options = nlohmann::json::object();
+  for (const auto& o : all_options()) options[o.name] = o.to_json();
   return {
       {"id", task_->id()},
       {"name", task_->name()},
@@ -306,39 +324,59 @@ nlohmann::json Env::spec() const {
       {"description", task_->description()},
       {"acts", acts},
       {"features", feats},
+      {"act_features", act_feats},
       {"action_space", {{"type", "masked_discrete"}, {"n", acts.size()}, {"text", true}}},
       {"observation_space",
        {{"features", {{"shape", {feats.size()}}, {"dtype", "float32"}}},
+        {"act_features", {{"shape", {acts.size(), act_feats.size()}}, {"dtype", "float32"}}},
         {"action_mask", {{"shape", {acts.size()}}, {"dtype", "uint8"}}},
         {"text", "string"},
         {"turn", "int"}}},
       {"max_turns", cfg_->max_turns},
       {"reward", cfg_->reward.to_json()},
+      {"options", options},
       {"task_options", cfg_->task_options},
+      // Built-in policies that read the task's dialogue state (never the goal): baselines only,
+      // not agents a remote client could be.
+      {"policies",
+       {{"random", {{"privileged", false}}},
+        {"passive", {{"privileged", true}}},
+        {"expert", {{"privileged", true}}}}},
       {"scenario", task_->scenario_info()},
   };
 }
 
+namespace {
+
+// Builds the JSON form of StepInfo from visit_step_info.
+struct JsonInfoWriter {
+  nlohmann::json* out;
+  template <class T>
+  void field(std::string_view key, const std::optional<T>& v) {
+    (*out)[std::string(key)] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  }
+  template <class T>
+  void field(std::string_view key, const T& v) {
+    (*out)[std::string(key)] = v;
+  }
+  template <class F>
+  void map(std::string_view key, int, F&& body) {
+    nlohmann::json* parent = out;
+    nlohmann::json child = nlohmann::json::object();
+    out = &child;
+    body();
+    out = parent;
+    (*out)[std::string(key)] = std::move(child);
+  }
+};
+
+}  // namespace
+
 nlohmann::json Env::info_json(const Task& task, const StepInfo& i) {
-  nlohmann::json act = nullptr;
-  if (i.act) act = task.acts()[static_cast<size_t>(*i.act)];
-  const RewardInfo& r = i.reward;
-  return {{"act", act},
-          {"act_index", i.act ? nlohmann::json(*i.act) : nlohmann::json(nullptr)},
-          {"understood", i.understood},
-          {"agent_text", i.agent_text},
-          {"agent_tokens", i.agent_tokens},
-          {"event", i.event ? nlohmann::json(std::string(to_string(*i.event))) : nlohmann::json()},
-          {"score", i.score},
-          {"success", i.success},
-          {"reward",
-           {{"task", r.task},
-            {"interactivity", r.interactivity},
-            {"token_cost", r.token_cost},
-            {"total", r.total},
-            {"mr", r.mr},
-            {"spread", r.spread},
-            {"samples", r.samples}}}};
+  nlohmann::json j = nlohmann::json::object();
+  JsonInfoWriter w{&j};
+  visit_step_info(task, i, w);
+  return j;
 }
 
 }  // namespace collab

@@ -37,14 +37,15 @@ namespace collab {
 
 class Env;
 
-// A policy for MR forward samples: picks the next action for `env` using `rng` (this turn's policy
-// stream). Must not step `env` itself.
-using RolloutPolicy = std::function<Action(const Env& env, Rng& rng)>;
+// A policy for MR forward samples: picks the next action from what an agent sees, using `rng` (this
+// turn's policy stream). Like every agent, it sees only the observation.
+using RolloutPolicy = std::function<Action(const Observation& obs, Rng& rng)>;
 
 class Env {
  public:
-  // Options: reward keys (RewardConfig), "max_turns", "scenario" (recorded; the registry loads
-  // it), and the task's own keys (Task::option_defaults). Unknown keys throw InvalidOption.
+  // Options: reward keys (RewardConfig::option_specs), "max_turns", "scenario" (recorded; the
+  // registry loads it), and the task's declared options (Task::options). Unknown keys and bad
+  // values throw InvalidOption naming the key, the value and what is allowed.
   explicit Env(std::shared_ptr<const Task> task,
                const nlohmann::json& options = nlohmann::json::object());
 
@@ -58,8 +59,12 @@ class Env {
   ResetResult reset(std::optional<uint64_t> seed = std::nullopt,
                     const nlohmann::json& options = nlohmann::json::object());
   StepResult step(const Action& action);
+  // step() writing the observation's arrays into `out` (no allocation for them; see
+  // ObservationView): r.obs gets the text and turn only. Used by VectorEnv and the server.
+  void step_into(const Action& action, const ObservationView& out, StepResult& r);
   Env clone() const { return *this; }
-  nlohmann::json spec() const;
+  // JSON-serializable description (computed once when the Env is made; shared by its clones).
+  const nlohmann::json& spec() const { return cfg_->spec; }
 
   // Inspection (never changes the episode).
   const Task& task() const { return *task_; }
@@ -80,10 +85,19 @@ class Env {
   const nlohmann::json& episode_options() const { return *episode_options_; }
   int num_acts() const { return static_cast<int>(task_->acts().size()); }
   int num_features() const { return static_cast<int>(task_->feature_names().size()); }
+  int num_act_features() const { return static_cast<int>(task_->act_feature_names().size()); }
+  // Every option this Env accepts (framework, reward, task), declared with defaults and help.
+  static OptionSpecs framework_options();
+  OptionSpecs all_options() const;
+  // Relative cost of one step() in units of one plain agent/user exchange: 1 for terminal and
+  // immediate rewards, 1 + samples × window for MR. Servers use it to decide threading.
+  double step_cost() const;
 
   // R* of the conversation as it stands (DESIGN §5).
   double conversation_reward(RewardInfo* out = nullptr) const;
   Observation observe(std::string text = {}) const;
+  // Writes the current features, act features and mask into `out` (sizes F, A×K, A).
+  void observe_into(const ObservationView& out) const;
   Score score() const { return episode().score(); }
 
   // In-process rollout policy for MR (e.g. a learner's own policy); replaces option rollout_policy.
@@ -102,10 +116,13 @@ class Env {
     RewardConfig reward;
     int max_turns = 0;
     std::shared_ptr<const RolloutPolicy> custom_policy;  // set_rollout_policy
+    nlohmann::json spec;
   };
+  nlohmann::json make_spec() const;
 
   void require_live(const char* what) const;
-  std::optional<int32_t> resolve(const Action& action, std::string* agent_text) const;
+  std::optional<int32_t> resolve(const Action& action, std::string* agent_text, Content* content,
+                                 bool* from_text) const;
   Action rollout_action(Rng& rng) const;
   void sample_mr(RewardInfo* out) const;
 

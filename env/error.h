@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
+#include <string>
 
 namespace collab {
 
@@ -33,10 +35,17 @@ class UnknownTask : public Error {
   using Error::Error;
 };
 
-// A scenario file that cannot be read or does not match its task's schema.
+// A scenario file that cannot be read or does not match its task's schema. problems() holds every
+// problem found, one "<file>: <json path>: <message>" each (what `scenarios validate` prints).
 class ScenarioError : public Error {
  public:
-  using Error::Error;
+  explicit ScenarioError(const std::string& what) : Error(what), problems_{what} {}
+  ScenarioError(const std::string& what, std::vector<std::string> problems)
+      : Error(what), problems_(std::move(problems)) {}
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
 };
 
 // An option with an unknown name, a wrong type or a value out of range.

@@ -87,6 +87,17 @@ std::shared_ptr<const Task> Registry::task(std::string_view id,
   return t;
 }
 
+std::vector<std::string> Registry::validate(std::string_view id,
+                                            const std::string& scenario_path) const {
+  const Entry& e = entries_.at(resolve(id));
+  try {
+    e.factory(scenario_path);
+  } catch (const ScenarioError& err) {
+    return err.problems();
+  }
+  return {};
+}
+
 Env Registry::make(std::string_view id, const nlohmann::json& options) const {
   std::string path;
   if (options.is_object() && options.contains("scenario")) {

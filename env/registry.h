@@ -23,6 +23,12 @@ class Registry {
  public:
   // `default_scenario` is relative to scenario_dir() (e.g. "twenty_questions/common.json").
   void add(std::string name, int version, std::string default_scenario, TaskFactory factory);
+  // A task class with the conventional statics: kTaskName, kTaskVersion, kTaskDefaultScenario
+  // and from_file(path) (register_all.cpp's one line per task).
+  template <class T>
+  void add() {
+    add(T::kTaskName, T::kTaskVersion, T::kTaskDefaultScenario, &T::from_file);
+  }
 
   std::vector<std::string> ids() const;  // sorted
   // Resolves "name-vN" exactly; a bare "name" means its latest version. Throws UnknownTask with a
@@ -34,6 +40,9 @@ class Registry {
   // one instance per (id, file) is cached and shared. Thread-safe.
   std::shared_ptr<const Task> task(std::string_view id,
                                    const std::string& scenario_path = "") const;
+  // Every problem of `scenario_path` as a scenario of `id` ("<file>: <json path>: <message>"
+  // each); empty when it loads. Does not cache the task.
+  std::vector<std::string> validate(std::string_view id, const std::string& scenario_path) const;
   // A new environment; options["scenario"] (if present) picks the scenario file.
   Env make(std::string_view id, const nlohmann::json& options = nlohmann::json::object()) const;
 

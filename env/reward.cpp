@@ -50,66 +50,41 @@ nlohmann::json RewardConfig::to_json() const {
           {"rollout_policy", rollout_policy}};
 }
 
-namespace {
-
-int int_option(const nlohmann::json& o, const char* key, int lo, int hi, int fallback) {
-  if (!o.contains(key)) return fallback;
-  const auto& v = o.at(key);
-  if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi) {
-    throw InvalidOption(
-        fmt::format("option '{}' = {}: expected an integer in [{}, {}]", key, v.dump(), lo, hi));
-  }
-  return v.get<int>();
+const OptionSpecs& RewardConfig::option_specs() {
+  static const OptionSpecs specs = {
+      OptionSpec::choice("reward", "mr", {"terminal", "mr", "mr_delta", "immediate"},
+                         "reward mode: R* at the end, MR each turn, MR differences, or w=0 MR"),
+      OptionSpec::integer("mr_window", 2, 0, 20,
+                          "w: agent/user exchanges each MR forward sample plays"),
+      OptionSpec::integer("mr_samples", 3, 1, 64, "S: MR forward samples per turn"),
+      OptionSpec::number("w_task", 1.0, 0, 100, "weight of the task score in R*"),
+      OptionSpec::number("w_itr", 1.0, 0, 100, "weight of the interactivity judge in R*"),
+      OptionSpec::number("token_cost", 5e-4, 0, 1,
+                         "lambda: cost per agent token (capped at 1 per conversation)"),
+      OptionSpec::choice("rollout_policy", "expert", {"expert", "random", "passive"},
+                         "policy playing MR futures (in-process code may set any callable)"),
+  };
+  return specs;
 }
-
-double real_option(const nlohmann::json& o, const char* key, double lo, double hi,
-                   double fallback) {
-  if (!o.contains(key)) return fallback;
-  const auto& v = o.at(key);
-  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < lo ||
-      v.get<double>() > hi) {
-    throw InvalidOption(
-        fmt::format("option '{}' = {}: expected a number in [{}, {}]", key, v.dump(), lo, hi));
-  }
-  return v.get<double>();
-}
-
-}  // namespace
 
 RewardConfig RewardConfig::from_options(const nlohmann::json& o) {
   RewardConfig c;
+  for (const auto& s : option_specs()) {
+    if (o.contains(s.name)) s.validate(o.at(s.name), "");
+  }
   if (o.contains("reward")) {
-    const auto& v = o.at("reward");
-    const std::string s = v.is_string() ? v.get<std::string>() : "";
-    if (s == "terminal")
-      c.mode = RewardMode::kTerminal;
-    else if (s == "mr")
-      c.mode = RewardMode::kMr;
-    else if (s == "mr_delta")
-      c.mode = RewardMode::kMrDelta;
-    else if (s == "immediate")
-      c.mode = RewardMode::kImmediate;
-    else
-      throw InvalidOption(fmt::format(
-          "option 'reward' = {}: expected one of \"terminal\", \"mr\", \"mr_delta\", \"immediate\"",
-          v.dump()));
+    const std::string s = o.at("reward").get<std::string>();
+    c.mode = s == "terminal"    ? RewardMode::kTerminal
+             : s == "mr"        ? RewardMode::kMr
+             : s == "mr_delta"  ? RewardMode::kMrDelta
+                                : RewardMode::kImmediate;
   }
-  c.window = int_option(o, "mr_window", 0, 20, c.window);
-  c.samples = int_option(o, "mr_samples", 1, 64, c.samples);
-  c.w_task = real_option(o, "w_task", 0, 100, c.w_task);
-  c.w_itr = real_option(o, "w_itr", 0, 100, c.w_itr);
-  c.token_cost = real_option(o, "token_cost", 0, 1, c.token_cost);
-  if (o.contains("rollout_policy")) {
-    const auto& v = o.at("rollout_policy");
-    const std::string s = v.is_string() ? v.get<std::string>() : "";
-    if (s != "expert" && s != "random" && s != "passive") {
-      throw InvalidOption(fmt::format(
-          "option 'rollout_policy' = {}: expected \"expert\", \"random\" or \"passive\" "
-          "(in-process code may also pass a callable to Env::set_rollout_policy)",
-          v.dump()));
-    }
-    c.rollout_policy = s;
-  }
+  c.window = o.value("mr_window", c.window);
+  c.samples = o.value("mr_samples", c.samples);
+  c.w_task = o.value("w_task", c.w_task);
+  c.w_itr = o.value("w_itr", c.w_itr);
+  c.token_cost = o.value("token_cost", c.token_cost);
+  c.rollout_policy = o.value("rollout_policy", c.rollout_policy);
   return c;
 }
 

@@ -28,10 +28,12 @@ struct RewardConfig {
   double token_cost = 5e-4;  // lambda: cost per agent token (capped at 1 per conversation), [0, 1]
   std::string rollout_policy = "expert";  // expert | random | passive (in-process: any callable)
 
+  // The reward options, declared once (names, defaults, ranges, help).
+  static const OptionSpecs& option_specs();
   // Option names this config reads, and their defaults as JSON.
   static nlohmann::json defaults();
   // Reads the reward keys of `options` (others are ignored); throws InvalidOption naming the key,
-  // the value and the allowed range.
+  // the value and what is allowed.
   static RewardConfig from_options(const nlohmann::json& options);
   nlohmann::json to_json() const;
 };

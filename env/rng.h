@@ -24,6 +24,7 @@ enum class Stream : uint64_t {
   kPolicy = 3,    // a built-in agent's choices on one turn
   kMrSample = 4,  // one MR forward sample
   kEnvSeeds = 5,  // the seeds an Env draws for reset() without a seed
+  kBootstrap = 6, // bootstrap resampling in env/stats
 };
 
 // The seed of sub-stream (seed, turn, purpose, index); distinct tuples give independent streams.

@@ -48,7 +48,7 @@ void Problems::throw_if_any() const {
   std::string msg =
       fmt::format("{} problem{} in scenario:", items_.size(), items_.size() == 1 ? "" : "s");
   for (const auto& item : items_) msg += "\n  " + item;
-  throw ScenarioError(msg);
+  throw ScenarioError(msg, items_);
 }
 
 const nlohmann::json* Problems::child(const nlohmann::json& parent, const std::string& key,

@@ -1,6 +1,11 @@
-// What a task author implements (DESIGN §4): a Task (immutable, shared, thread-safe) that starts
-// Episodes (all mutable state of one conversation, cheap to copy). The framework (env/env.h) owns
-// turn limits, action validation, rewards, traces and RNG streams; a task never sees them.
+// What a task author implements (DESIGN §4, contract v2): a Task (immutable, shared, thread-safe)
+// that starts Episodes (all mutable state of one conversation, cheap to copy). The framework
+// (env/env.h) owns turn limits, action validation, option validation, rewards, traces and RNG
+// streams; a task never sees them.
+//
+// Write a task by deriving `TaskBase<MyEpisode>` and `EpisodeBase<MyEpisode>` (below): they do the
+// cloning and the one downcast, so a task's code only ever sees its own episode type. The tutorial
+// is docs/authoring.md with tasks/guess_number/.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +15,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
+#include "env/error.h"
+#include "env/options.h"
 #include "env/rng.h"
 #include "env/types.h"
 
@@ -30,6 +38,20 @@ struct Score {
   bool success = false;
 };
 
+// Text parsed into an act and what it carries (act == nullopt: the text means nothing here).
+struct Parsed {
+  std::optional<int32_t> act;
+  Content content;
+};
+
+// One agent turn as the episode receives it.
+struct AgentTurn {
+  std::optional<int32_t> act;  // what happens (nullopt: the agent's text parsed to nothing)
+  const Content& content;      // parsed from the agent's text, or composed by the task (act mode)
+  std::string_view text;       // what the agent literally said (in act mode: the rendering)
+  bool from_text = false;      // the agent wrote text (rather than only picking an act)
+};
+
 class Episode {
  public:
   virtual ~Episode() = default;
@@ -37,16 +59,29 @@ class Episode {
 
   // The user's first message: vague on purpose, it withholds most of the goal.
   virtual std::string opening() const = 0;
-  // React to the agent's act (nullopt: its text parsed to nothing). `rng` is this turn's user
-  // stream.
-  virtual UserReply respond(std::optional<int32_t> act, Rng& rng) = 0;
+  // React to the agent's turn. `rng` is this turn's user stream.
+  virtual UserReply respond(const AgentTurn& turn, Rng& rng) = 0;
   // Evaluate the conversation so far. Must work on unfinished conversations.
   virtual Score score() const = 0;
   // Task-specific figures behind the score (questions used…), for reports and traces.
   virtual nlohmann::json score_components() const { return nlohmann::json::object(); }
-  // Write the task's features (size = feature count) and legal-act mask (size = act count).
+
+  // Written in place into the caller's buffers: features (size F), act features (row-major A×K,
+  // from the dialogue and public scenario data only, never the hidden goal), mask (size A).
   virtual void features(std::span<float> out) const = 0;
+  virtual void act_features(std::span<float> out) const { (void)out; }
   virtual void mask(std::span<uint8_t> out) const = 0;
+
+  // Text channel. parse: free text -> act + content (may read the dialogue so far). compose: the
+  // content of `act` in act mode (what the agent knows plus the eager defaults; default: none).
+  // render: the text form of an act with its content; parse(render(a, c)) must give back a.
+  virtual Parsed parse(std::string_view text) const = 0;
+  virtual Content compose(int32_t act) const {
+    (void)act;
+    return {};
+  }
+  virtual std::string render(int32_t act, const Content& content) const = 0;
+
   // Human-readable hidden goal, for summaries after the episode (never shown to agents).
   virtual std::string goal() const = 0;
 };
@@ -62,25 +97,57 @@ class Task {
 
   virtual const std::vector<std::string>& acts() const = 0;  // "ask:alive", "guess:dog"…
   virtual const std::vector<std::string>& feature_names() const = 0;
+  // Names of the K per-act features (empty: the task has none).
+  virtual const std::vector<std::string>& act_feature_names() const {
+    static const std::vector<std::string> kNone;
+    return kNone;
+  }
   virtual int default_max_turns() const = 0;
 
-  // Task-specific episode options (split, noise…) with their defaults, e.g. {"split": "train"}.
-  virtual nlohmann::json option_defaults() const = 0;
-  // Throws InvalidOption naming the key and the expected values.
-  virtual void validate_options(const nlohmann::json& options) const = 0;
-  // Sample the hidden goal and persona. `options` holds every key of option_defaults().
+  // The task's own episode options (split, noise…), declared once: the framework validates them,
+  // fills defaults, and lists them in spec() and --help.
+  virtual const OptionSpecs& options() const = 0;
+  // Sample the hidden goal and persona. `options` holds every declared option, validated.
   virtual std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const = 0;
 
-  // Text channel: parse free text into an act (nullopt if it means nothing here); render an act.
-  virtual std::optional<int32_t> parse(std::string_view text, const Episode& ep) const = 0;
-  virtual std::string render(int32_t act) const = 0;
+  // Built-in policies (rollouts and baselines). Both are privileged: they read the dialogue state
+  // through the episode, and must never read its hidden goal (the conformance suite checks that two
+  // episodes with different goals and the same dialogue get the same decision).
+  virtual Action expert(const Episode& ep, Rng& rng) const = 0;   // a strong collaborator
+  virtual Action passive(const Episode& ep, Rng& rng) const = 0;  // never asks: acts at once
 
-  // Built-in policies the framework needs for rollouts and baselines.
-  virtual int32_t expert_act(const Episode& ep, Rng& rng) const = 0;   // a strong collaborator
-  virtual int32_t passive_act(const Episode& ep, Rng& rng) const = 0;  // never asks: acts at once
-
-  // Scenario metadata for specs and trace headers: the file and its content hash.
+  // Scenario metadata for specs and trace headers: at least "path" and "hash".
   virtual nlohmann::json scenario_info() const = 0;
+};
+
+// Cloning for an episode type: `class Game final : public EpisodeBase<Game>`.
+template <class Derived>
+class EpisodeBase : public Episode {
+ public:
+  std::unique_ptr<Episode> clone() const override {
+    return std::make_unique<Derived>(static_cast<const Derived&>(*this));
+  }
+};
+
+// The one downcast: a task's policies receive its own episode type.
+template <class EpisodeT>
+class TaskBase : public Task {
+ public:
+  Action expert(const Episode& ep, Rng& rng) const final { return expert(own(ep), rng); }
+  Action passive(const Episode& ep, Rng& rng) const final { return passive(own(ep), rng); }
+
+ protected:
+  virtual Action expert(const EpisodeT& ep, Rng& rng) const = 0;
+  virtual Action passive(const EpisodeT& ep, Rng& rng) const = 0;
+
+  const EpisodeT& own(const Episode& ep) const {
+    const auto* e = dynamic_cast<const EpisodeT*>(&ep);
+    if (e == nullptr) {
+      throw Error(id() + ": an episode of another task was passed to this task's policy (" +
+                  typeid(ep).name() + ")");
+    }
+    return *e;
+  }
 };
 
 }  // namespace collab

@@ -29,9 +29,14 @@ nlohmann::json TraceWriter::agent_line(const Env& env, const Action& action, con
     idx = *r.info.act;
     act = env.task().acts()[static_cast<size_t>(*r.info.act)];
   }
-  return {{"type", "turn"},  {"turn", r.obs.turn},        {"who", "agent"},
-          {"mode", mode},    {"text", r.info.agent_text}, {"act", act},
-          {"act_index", idx}};
+  nlohmann::json content = nullptr;  // what the act carried, when it carried anything
+  if (!r.info.content.empty()) {
+    content = nlohmann::json::object();
+    if (!r.info.content.body.empty()) content["body"] = r.info.content.body;
+    if (r.info.content.number) content["number"] = *r.info.content.number;
+  }
+  return {{"type", "turn"}, {"turn", r.obs.turn}, {"who", "agent"},    {"mode", mode},
+          {"text", r.info.agent_text}, {"act", act}, {"act_index", idx}, {"content", content}};
 }
 
 nlohmann::json TraceWriter::user_line(const Env& env, const StepResult& r) {
@@ -128,6 +133,11 @@ ReplayReport replay_trace(std::istream& in, const std::string& name, const Regis
   while (line) {
     const nlohmann::json h = *line;
     if (h.value("type", "") != "header") r.fail("expected a header line to start an episode");
+    if (h.value("format", "") == "collabgym-trace/1") {
+      r.fail(fmt::format("trace format collabgym-trace/1 was written before contract v2 (acts "
+                         "carry content since); record it again to get \"{}\"",
+                         kTraceFormat));
+    }
     if (h.value("format", "") != kTraceFormat) {
       r.fail(fmt::format("unsupported trace format {}; expected \"{}\"",
                          h.contains("format") ? h.at("format").dump() : "(missing)", kTraceFormat));

@@ -1,15 +1,17 @@
 // Episode traces as JSON Lines, and exact replay.
 //
 // An episode is a header line followed by one line per message:
-//   {"type":"header","format":"collabgym-trace/1","id":…,"version":N,"seed":…,"options":{…},
+//   {"type":"header","format":"collabgym-trace/2","id":…,"version":N,"seed":…,"options":{…},
 //    "reset_options":{…},"scenario":{"path":…,"hash":…}}
 //   {"type":"turn","turn":0,"who":"user","text":"<opening>"}
-//   {"type":"turn","turn":1,"who":"agent","mode":"act|text|both","text":…,"act":…,"act_index":…}
+//   {"type":"turn","turn":1,"who":"agent","mode":"act|text|both","text":…,"act":…,"act_index":…,
+//    "content":null|{"body":…,"number":…}}   (what the act carried: a draft, a number)
 //   {"type":"turn","turn":1,"who":"user","text":…,"reward":…,"terminated":…,"truncated":…,
 //    "event":…,"info":{…}}
 //   … and, when the episode ends, {"type":"end","turns":…,"score":…,"success":…,"agent_tokens":…}
 // A file may hold many episodes back to back. Replay re-makes each environment from its header,
 // re-sends the agent's actions and requires every produced line to equal the recorded one.
+// Format history: /1 (contract v1) had no "content"; /2 records it, and info carries it too.
 #pragma once
 
 #include <iosfwd>
@@ -21,7 +23,7 @@
 
 namespace collab {
 
-inline constexpr const char* kTraceFormat = "collabgym-trace/1";
+inline constexpr const char* kTraceFormat = "collabgym-trace/2";
 
 class TraceWriter {
  public:

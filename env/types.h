@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,23 @@ enum class Event : uint8_t {
 };
 inline constexpr int kEventKinds = 4;
 
+// What an act carries beyond its index: a draft to be scored as written, a number (a final
+// answer, a quantity). Parsed from the agent's text, or composed by the task in act mode.
+struct Content {
+  std::string body;              // a draft or other free-form payload ("" = none)
+  std::optional<double> number;  // an answer, a quantity (nullopt = none)
+  bool empty() const { return body.empty() && !number.has_value(); }
+  bool operator==(const Content&) const = default;
+};
+
 // What the agent does on its turn. At least one channel must be set.
-//  - act only:   a dialogue act index (RL policies); its text form is the task's rendering.
-//  - text only:  free text (language agents); the task parses it into an act, or into nothing.
+//  - act only:   a dialogue act index (RL policies); the task composes its content (from what the
+//                agent has learned plus the eager defaults) and renders it as text.
+//  - text only:  free text (language agents); the task parses it into an act and its content, or
+//                into nothing.
 //  - both:       the act is what happens; the text is what the agent literally said (trace,
-//  tokens).
+//                tokens). If the text parses to the same act, its content is used as written;
+//                otherwise the task composes the content as in act mode.
 struct Action {
   std::string text;
   std::optional<int32_t> act;
@@ -32,9 +45,18 @@ struct Action {
 
 struct Observation {
   std::string text;                  // the simulated user's latest message
-  std::vector<float> features;       // task encoding, size == spec feature count
-  std::vector<uint8_t> action_mask;  // 1 = act legal now, size == act count
+  std::vector<float> features;       // task encoding, size == spec feature count F
+  std::vector<float> act_features;   // row-major [A][K]: per-act features (K may be 0)
+  std::vector<uint8_t> action_mask;  // 1 = act legal now, size == act count A
   int turn = 0;                      // agent turns taken so far in this episode
+};
+
+// Caller-owned buffers an observation's arrays are written into (VectorEnv rows, wire buffers):
+// features.size() == F, act_features.size() == A*K, action_mask.size() == A.
+struct ObservationView {
+  std::span<float> features;
+  std::span<float> act_features;
+  std::span<uint8_t> action_mask;
 };
 
 // Breakdown of one turn's reward (DESIGN §5). All zero where the mode does not compute a part.
@@ -53,6 +75,7 @@ struct StepInfo {
   std::optional<int32_t> act;  // the act that happened; empty when text parsed to nothing
   bool understood = true;      // false when free text parsed to no act
   std::string agent_text;      // what the agent said (its text, or the act's rendering)
+  Content content;             // what the act carried (parsed from the text, or composed)
   int agent_tokens = 0;        // tokens of this turn's agent message
   std::optional<Event> event;  // what the user noticed about this turn (interactivity judge)
   double score = 0;            // evaluator score now, [0, 1]

@@ -20,8 +20,12 @@ VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
   batch_.num_envs = num_envs;
   batch_.num_features = prototype.num_features();
   batch_.num_acts = prototype.num_acts();
+  batch_.num_act_features = prototype.num_act_features();
   const size_t n = envs_.size();
   batch_.features.assign(n * static_cast<size_t>(batch_.num_features), 0.0f);
+  batch_.act_features.assign(
+      n * static_cast<size_t>(batch_.num_acts) * static_cast<size_t>(batch_.num_act_features), 0.0f);
+  scratch_.resize(n);
   batch_.masks.assign(n * static_cast<size_t>(batch_.num_acts), 0);
   batch_.rewards.assign(n, 0.0);
   batch_.terminated.assign(n, 0);
@@ -31,16 +35,18 @@ VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
   pool_ = std::make_unique<detail::ParallelFor>(std::min(threads, num_envs));
 }
 
-void VectorEnv::write_row(size_t i, const Observation& obs) {
-  std::copy(obs.features.begin(), obs.features.end(),
-            batch_.features.begin() + static_cast<std::ptrdiff_t>(i * obs.features.size()));
-  std::copy(obs.action_mask.begin(), obs.action_mask.end(),
-            batch_.masks.begin() + static_cast<std::ptrdiff_t>(i * obs.action_mask.size()));
+ObservationView VectorEnv::row(size_t i) {
+  const auto f = static_cast<size_t>(batch_.num_features);
+  const auto a = static_cast<size_t>(batch_.num_acts);
+  const size_t ak = a * static_cast<size_t>(batch_.num_act_features);
+  return {std::span<float>(batch_.features).subspan(i * f, f),
+          std::span<float>(batch_.act_features).subspan(i * ak, ak),
+          std::span<uint8_t>(batch_.masks).subspan(i * a, a)};
 }
 
 void VectorEnv::reset_row(size_t i, std::optional<uint64_t> seed) {
-  const ResetResult r = envs_[i].reset(seed);
-  write_row(i, r.obs);
+  envs_[i].reset(seed);
+  envs_[i].observe_into(row(i));
   returns_[i] = 0;
   needs_reset_[i] = 0;
   batch_.rewards[i] = 0;
@@ -69,13 +75,12 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
         reset_row(i, std::nullopt);  // next-step autoreset: the act is ignored
         continue;
       }
-      StepResult r;
+      StepResult& r = scratch_[i];
       try {
-        r = env.step(Action::from_act(acts[i]));
+        env.step_into(Action::from_act(acts[i]), row(i), r);
       } catch (const InvalidAction& err) {
         throw InvalidAction(fmt::format("environment {}: {}", i, err.what()));
       }
-      write_row(i, r.obs);
       returns_[i] += r.reward;
       batch_.rewards[i] = r.reward;
       batch_.terminated[i] = r.terminated;
@@ -83,7 +88,8 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
       batch_.reset[i] = 0;
       if (r.terminated || r.truncated) {
         needs_reset_[i] = 1;
-        EpisodeStats s;
+        EpisodeRecord s;
+        s.seed = env.episode_seed();
         s.ret = returns_[i];
         s.score = r.info.score;
         s.success = r.info.success;

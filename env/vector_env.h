@@ -8,7 +8,8 @@
 //    new episode's first observation, reward 0, terminated = truncated = false, and reset = true.
 //  * When a step ends an episode, that row's `finished` holds the episode's statistics.
 //  * Results are identical whatever the thread count: each environment owns its RNG streams.
-// The batch buffers are owned by the VectorEnv and overwritten by the next call.
+// The batch buffers are owned by the VectorEnv and overwritten by the next call. Environments write
+// their observations straight into their rows (Env::step_into): no per-step allocation for them.
 #pragma once
 
 #include <cstdint>
@@ -20,28 +21,20 @@
 
 #include "env/env.h"
 #include "env/parallel.h"
+#include "env/stats.h"
 
 namespace collab {
 
-struct EpisodeStats {
-  double ret = 0;  // sum of rewards
-  double score = 0;
-  bool success = false;
-  int turns = 0;
-  int agent_tokens = 0;
-  double interactivity = 0;
-  bool truncated = false;
-};
-
 struct VectorBatch {
-  int num_envs = 0, num_features = 0, num_acts = 0;
+  int num_envs = 0, num_features = 0, num_acts = 0, num_act_features = 0;
   std::vector<float> features;      // [num_envs * num_features]
+  std::vector<float> act_features;  // [num_envs * num_acts * num_act_features]
   std::vector<uint8_t> masks;       // [num_envs * num_acts]
   std::vector<double> rewards;      // [num_envs]
   std::vector<uint8_t> terminated;  // [num_envs]
   std::vector<uint8_t> truncated;   // [num_envs]
   std::vector<uint8_t> reset;       // [num_envs]: this row is a fresh episode's first observation
-  std::vector<std::optional<EpisodeStats>> finished;  // [num_envs]
+  std::vector<std::optional<EpisodeRecord>> finished;  // [num_envs]
 };
 
 class VectorEnv {
@@ -62,12 +55,13 @@ class VectorEnv {
   void set_rollout_policy(const RolloutPolicy& policy);
 
  private:
-  void write_row(size_t i, const Observation& obs);
+  ObservationView row(size_t i);
   void reset_row(size_t i, std::optional<uint64_t> seed);
 
   std::vector<Env> envs_;
   std::vector<double> returns_;  // running episodic return per env
   std::vector<uint8_t> needs_reset_;
+  std::vector<StepResult> scratch_;  // per env, reused across steps (keeps string capacity)
   VectorBatch batch_;
   std::unique_ptr<detail::ParallelFor> pool_;
 };

@@ -85,6 +85,35 @@ TEST(Env, TextAndActChannelsAgree) {
   EXPECT_EQ(ra.info.agent_text, "what is it?");  // act-only: the rendering is what was said
 }
 
+TEST(Env, TheEpisodeReceivesWhatTheAgentWrote) {
+  Env env = make_tiny();
+  env.reset(5);
+  auto tiny = [&] { return dynamic_cast<const testing::TinyEp&>(env.episode()); };
+  env.step(Action::from_text("what is it?"));
+  EXPECT_EQ(tiny().last_text(), "what is it?");
+  env.step(Action{"tell me the digit again, please", 0});  // both: the act happens, text is said
+  EXPECT_EQ(tiny().last_text(), "tell me the digit again, please");
+  const StepResult r = env.step(Action::from_act(0));  // act only: the rendering is said
+  EXPECT_EQ(tiny().last_text(), "what is it?");
+  EXPECT_EQ(r.info.agent_text, "what is it?");
+}
+
+TEST(Env, StepIntoWritesTheSameObservationAsStep) {
+  Env a = make_tiny(), b = make_tiny();
+  a.reset(2);
+  b.reset(2);
+  std::vector<float> f(2, -7.0f);
+  std::vector<uint8_t> m(5, 9);
+  StepResult rb;
+  const StepResult ra = a.step(Action::from_act(0));
+  b.step_into(Action::from_act(0), {f, {}, m}, rb);
+  EXPECT_EQ(f, ra.obs.features);
+  EXPECT_EQ(m, ra.obs.action_mask);
+  EXPECT_EQ(rb.obs.text, ra.obs.text);
+  EXPECT_EQ(rb.reward, ra.reward);
+  EXPECT_TRUE(rb.obs.features.empty()) << "step_into leaves the arrays to the caller's buffers";
+}
+
 TEST(Env, UnknownOptionsFailWithSuggestions) {
   try {
     make_tiny({{"mr_windw", 2}});

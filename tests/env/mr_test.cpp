@@ -156,7 +156,7 @@ TEST(Mr, DoesNotDisturbTheRealEpisode) {
 TEST(Mr, CustomRolloutPolicyIsUsed) {
   Env env = tiny({{"mr_samples", 2}});
   int calls = 0;
-  env.set_rollout_policy([&calls](const Env&, Rng&) {
+  env.set_rollout_policy([&calls](const Observation&, Rng&) {
     ++calls;
     return Action::from_act(answer(3));
   });

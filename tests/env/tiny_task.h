@@ -9,16 +9,15 @@
 
 namespace collab::testing {
 
-class TinyTask final : public Task {
- public:
-  static constexpr int kDigits = 4;
+inline constexpr int kTinyDigits = 4;
 
-  class Ep final : public Episode {
+class TinyEp final : public EpisodeBase<TinyEp> {
    public:
-    explicit Ep(int digit) : digit_(digit) {}
-    std::unique_ptr<Episode> clone() const override { return std::make_unique<Ep>(*this); }
+    explicit TinyEp(int digit) : digit_(digit) {}
     std::string opening() const override { return "Guess my digit."; }
-    UserReply respond(std::optional<int32_t> act, Rng& rng) override {
+    UserReply respond(const AgentTurn& turn, Rng& rng) override {
+      const std::optional<int32_t> act = turn.act;
+      last_text_ = std::string(turn.text);
       UserReply r;
       if (!act) {
         r.text = "Sorry, I don't follow.";
@@ -46,15 +45,34 @@ class TinyTask final : public Task {
     void mask(std::span<uint8_t> out) const override {
       for (auto& m : out) m = 1;
     }
+    Parsed parse(std::string_view text) const override {
+      if (text == "what is it?") return {0, {}};
+      if (text.size() == 1 && text[0] >= '0' && text[0] < '0' + kTinyDigits) {
+        return {1 + (text[0] - '0'), {}};
+      }
+      return {};
+    }
+    std::string render(int32_t act, const Content&) const override {
+      return act == 0 ? "what is it?" : std::to_string(act - 1);
+    }
     std::string goal() const override { return std::to_string(digit_); }
     bool known() const { return known_; }
     int digit() const { return digit_; }
+    const std::string& last_text() const { return last_text_; }  // what respond() was told
 
    private:
     int digit_;
     bool known_ = false;
     int answered_ = -1;
-  };
+    std::string last_text_;
+};
+
+class TinyTask final : public TaskBase<TinyEp> {
+ public:
+  static constexpr int kDigits = kTinyDigits;
+  using Ep = TinyEp;
+  using TaskBase<TinyEp>::expert;
+  using TaskBase<TinyEp>::passive;
 
   std::string name() const override { return "tiny"; }
   int version() const override { return 0; }
@@ -62,36 +80,24 @@ class TinyTask final : public Task {
   const std::vector<std::string>& acts() const override { return acts_; }
   const std::vector<std::string>& feature_names() const override { return features_; }
   int default_max_turns() const override { return 6; }
-  nlohmann::json option_defaults() const override { return {{"level", 1}}; }
-  void validate_options(const nlohmann::json& o) const override {
-    if (!o.at("level").is_number_integer()) {
-      throw InvalidOption(
-          fmt::format("option 'level' = {}: expected an integer", o.at("level").dump()));
-    }
-  }
+  const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json&) const override {
-    return std::make_unique<Ep>(static_cast<int>(rng.below(kDigits)));
-  }
-  std::optional<int32_t> parse(std::string_view text, const Episode&) const override {
-    if (text == "what is it?") return 0;
-    if (text.size() == 1 && text[0] >= '0' && text[0] < '0' + kDigits) return 1 + (text[0] - '0');
-    return std::nullopt;
-  }
-  std::string render(int32_t act) const override {
-    return act == 0 ? "what is it?" : std::to_string(act - 1);
-  }
-  int32_t expert_act(const Episode& ep, Rng&) const override {
-    const auto& e = dynamic_cast<const Ep&>(ep);
-    return e.known() ? 1 + e.digit() : 0;
-  }
-  int32_t passive_act(const Episode&, Rng& rng) const override {
-    return 1 + static_cast<int32_t>(rng.below(kDigits));
+    return std::make_unique<TinyEp>(static_cast<int>(rng.below(kDigits)));
   }
   nlohmann::json scenario_info() const override { return {{"path", ""}, {"hash", ""}}; }
+
+ protected:
+  Action expert(const Ep& e, Rng&) const override {
+    return Action::from_act(e.known() ? 1 + e.digit() : 0);
+  }
+  Action passive(const Ep&, Rng& rng) const override {
+    return Action::from_act(1 + static_cast<int32_t>(rng.below(kDigits)));
+  }
 
  private:
   std::vector<std::string> acts_{"ask", "answer:0", "answer:1", "answer:2", "answer:3"};
   std::vector<std::string> features_{"known", "digit"};
+  OptionSpecs options_{OptionSpec::integer("level", 1, 0, 9, "a test option")};
 };
 
 }  // namespace collab::testing

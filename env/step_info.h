@@ -1,0 +1,51 @@
+// The one list of StepInfo fields as traces (JSON) and the wire (MessagePack) show them: both
+// encodings are generated from visit_step_info(), so they cannot drift apart.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "env/reward.h"
+#include "env/task.h"
+#include "env/types.h"
+
+namespace collab {
+
+// A visitor provides:
+//   void field(std::string_view key, V value)  for V in {std::optional<std::string_view>,
+//        std::optional<int64_t>, std::optional<double>, std::string_view, int64_t, double, bool}
+//   template <class F> void map(std::string_view key, int size, F&& body)   (a nested map)
+inline constexpr int kStepInfoFields = 10;
+inline constexpr int kRewardInfoFields = 7;
+inline constexpr int kContentFields = 2;
+
+template <class Visitor>
+void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
+  using Str = std::optional<std::string_view>;
+  v.field("act", i.act ? Str(task.acts()[static_cast<size_t>(*i.act)]) : Str());
+  v.field("act_index", i.act ? std::optional<int64_t>(*i.act) : std::nullopt);
+  v.field("understood", i.understood);
+  v.field("agent_text", std::string_view(i.agent_text));
+  // What the act carried: a draft (body) and/or a number; null where absent.
+  v.map("content", kContentFields, [&] {
+    v.field("body", i.content.body.empty() ? Str() : Str(i.content.body));
+    v.field("number", i.content.number);
+  });
+  v.field("agent_tokens", static_cast<int64_t>(i.agent_tokens));
+  v.field("event", i.event ? Str(to_string(*i.event)) : Str());
+  v.field("score", i.score);
+  v.field("success", i.success);
+  const RewardInfo& r = i.reward;
+  v.map("reward", kRewardInfoFields, [&] {
+    v.field("task", r.task);
+    v.field("interactivity", r.interactivity);
+    v.field("token_cost", r.token_cost);
+    v.field("total", r.total);
+    v.field("mr", r.mr);
+    v.field("spread", r.spread);
+    v.field("samples", static_cast<int64_t>(r.samples));
+  });
+}
+
+}  // namespace collab
