@@ -27,3 +27,11 @@ function(collab_add_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_PREFIX ${prefix}
     PROPERTIES ENVIRONMENT "COLLABGYM_SCENARIOS=${PROJECT_SOURCE_DIR}/scenarios")
 endfunction()
+
+# collab_add_task(<name> SOURCES...): adds a task folder's sources to collab::tasks. Called from
+# tasks/<name>/CMakeLists.txt, which tasks/CMakeLists.txt picks up by itself: adding a task touches
+# its folder, its tests' folder, one line in tasks/register_all.cpp and the docs.
+function(collab_add_task name)
+  list(TRANSFORM ARGN PREPEND "${CMAKE_CURRENT_SOURCE_DIR}/")
+  target_sources(collab_tasks PRIVATE ${ARGN})
+endfunction()

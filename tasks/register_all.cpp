@@ -1,12 +1,14 @@
 #include "tasks/register_all.h"
 
+#include "tasks/guess_number/task.h"
 #include "tasks/twenty_questions/task.h"
 
 namespace collab::tasks {
 
+// One line per task.
 void register_all(Registry& r) {
-  r.add(twenty_questions::kName, twenty_questions::kVersion, twenty_questions::kDefaultScenario,
-        &twenty_questions::TwentyQuestions::from_file);
+  r.add<twenty_questions::TwentyQuestions>();
+  r.add<guess_number::GuessNumber>();
 }
 
 const Registry& builtin_registry() {

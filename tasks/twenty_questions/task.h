@@ -1,6 +1,13 @@
 // 20 Questions: the user thinks of an everyday object; the agent asks yes/no questions and guesses.
 // The spec (acts, features, user, evaluator, expert) is tasks/twenty_questions/README.md.
-// This is the tutorial task: read it first when writing a new one.
+//
+// The task is split the way every task is (DESIGN §4):
+//   task.cpp       construction, declared options, sampling the goal and persona
+//   game.h         the Episode: one conversation's state
+//   user_sim.cpp   the simulated user (opening, answers, noise, patience) and the encodings
+//   evaluator.cpp  the score
+//   parser.cpp     free text -> act, act -> text
+//   expert.cpp     the Bayesian expert and the passive baseline (dialogue state only)
 #pragma once
 
 #include <memory>
@@ -10,6 +17,7 @@
 #include "env/task.h"
 #include "env/text.h"
 #include "tasks/twenty_questions/catalog.h"
+#include "tasks/twenty_questions/game.h"
 
 namespace collab::tasks::twenty_questions {
 
@@ -17,10 +25,15 @@ inline constexpr const char* kName = "twenty_questions";
 inline constexpr int kVersion = 0;
 inline constexpr const char* kDefaultScenario = "twenty_questions/common.json";
 
-class TwentyQuestions final : public Task {
+class TwentyQuestions final : public TaskBase<Game> {
  public:
   explicit TwentyQuestions(Catalog catalog);
   static std::shared_ptr<const Task> from_file(const std::string& path);
+  static constexpr const char* kTaskName = kName;
+  static constexpr int kTaskVersion = kVersion;
+  static constexpr const char* kTaskDefaultScenario = kDefaultScenario;
+  using TaskBase<Game>::expert;
+  using TaskBase<Game>::passive;
 
   std::string name() const override { return kName; }
   int version() const override { return kVersion; }
@@ -28,17 +41,13 @@ class TwentyQuestions final : public Task {
   const std::vector<std::string>& acts() const override { return acts_; }
   const std::vector<std::string>& feature_names() const override { return features_; }
   int default_max_turns() const override { return catalog_.patience; }
-
-  nlohmann::json option_defaults() const override;
-  void validate_options(const nlohmann::json& options) const override;
+  const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
-
-  std::optional<int32_t> parse(std::string_view text, const Episode& ep) const override;
-  std::string render(int32_t act) const override;
-
-  int32_t expert_act(const Episode& ep, Rng& rng) const override;
-  int32_t passive_act(const Episode& ep, Rng& rng) const override;
   nlohmann::json scenario_info() const override;
+
+  // Parser (parser.cpp): the act a message means, if any.
+  std::optional<int32_t> parse_text(std::string_view text) const;
+  std::string render_act(int32_t act) const;
 
   // Act layout: [ask:<attribute>…, guess:<object>…].
   int32_t ask_act(size_t attribute) const { return static_cast<int32_t>(attribute); }
@@ -51,8 +60,16 @@ class TwentyQuestions final : public Task {
   // The noise level the expert assumes when it weighs answers (it never sees the persona).
   static constexpr double kExpertAssumedNoise = 0.05;
 
+ protected:
+  // expert.cpp
+  Action expert(const Game& game, Rng& rng) const override;
+  Action passive(const Game& game, Rng& rng) const override;
+
  private:
+  int32_t expert_act(const Game& game) const;
+
   Catalog catalog_;
+  OptionSpecs options_;
   std::vector<std::string> acts_;
   std::vector<std::string> features_;
   std::vector<size_t> train_, test_, all_;  // object indices by split

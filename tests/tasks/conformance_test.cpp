@@ -2,7 +2,11 @@
 // masks, text round trips and trace replay. A new task gets all of this by registering.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <map>
 #include <set>
+#include <fstream>
 #include <sstream>
 
 #include "agents/agent.h"
@@ -17,6 +21,11 @@ namespace {
 
 const Registry& reg() { return tasks::builtin_registry(); }
 
+// The text form of `act` in the env's current state (its composed content, rendered).
+std::string said(const Env& env, int32_t act) {
+  return env.episode().render(act, env.episode().compose(act));
+}
+
 // Plays one episode with the random agent, sending every other action as text, into a trace.
 std::string play_traced(Env& env, uint64_t seed) {
   std::ostringstream out;
@@ -27,8 +36,8 @@ std::string play_traced(Env& env, uint64_t seed) {
   Observation obs = rr.obs;
   while (!env.done()) {
     Rng rng = agents::policy_rng(env);
-    Action a = agent->act(env, obs, rng);
-    if (env.turn() % 2 == 1) a = Action::from_text(env.task().render(*a.act));
+    Action a = agents::decide(*agent, env, obs, rng);
+    if (env.turn() % 2 == 1) a = Action::from_text(said(env, *a.act));
     StepResult r = env.step(a);
     trace.step(env, a, r);
     obs = std::move(r.obs);
@@ -67,7 +76,7 @@ TEST_P(Conformance, CloneReplaysIdenticallyAndLeavesTheOriginalAlone) {
   Observation obs = env.observe();
   for (int i = 0; i < 2 && !env.done(); ++i) {
     Rng rng = agents::policy_rng(env);
-    obs = env.step(agent->act(env, obs, rng)).obs;
+    obs = env.step(agents::decide(*agent, env, obs, rng)).obs;
   }
   ASSERT_FALSE(env.done());
   const Observation before = env.observe();
@@ -79,7 +88,7 @@ TEST_P(Conformance, CloneReplaysIdenticallyAndLeavesTheOriginalAlone) {
   Observation cobs = before;
   while (!copy.done()) {
     Rng rng = agents::policy_rng(copy);
-    actions.push_back(agent->act(copy, cobs, rng));
+    actions.push_back(agents::decide(*agent, copy, cobs, rng));
     copy_results.push_back(copy.step(actions.back()));
     cobs = copy_results.back().obs;
   }
@@ -126,7 +135,7 @@ TEST_P(Conformance, ContractViolationsRaise) {
       }
     }
     Rng rng = agents::policy_rng(env);
-    obs = env.step(expert->act(env, obs, rng)).obs;
+    obs = env.step(agents::decide(*expert, env, obs, rng)).obs;
   }
   EXPECT_THROW(env.step(Action::from_act(0)), ResetNeeded);
 }
@@ -152,24 +161,139 @@ TEST_P(Conformance, MasksAndFeaturesMatchTheSpec) {
       for (auto m : obs.action_mask) legal += m;
       ASSERT_GT(legal, 0u) << "no legal act at turn " << env.turn();
       Rng rng = agents::policy_rng(env);
-      obs = env.step(agent->act(env, obs, rng)).obs;
+      obs = env.step(agents::decide(*agent, env, obs, rng)).obs;
     }
   }
 }
 
-TEST_P(Conformance, EveryActsRenderingParsesBackToIt) {
+TEST_P(Conformance, EveryActsRenderingParsesBackToItAndItsContent) {
   Env env = make();
   env.reset(1);
   for (int32_t a = 0; a < env.num_acts(); ++a) {
-    const std::string text = env.task().render(a);
-    EXPECT_EQ(env.task().parse(text, env.episode()), std::optional<int32_t>(a))
+    const Content c = env.episode().compose(a);
+    const std::string text = env.episode().render(a, c);
+    const Parsed p = env.episode().parse(text);
+    EXPECT_EQ(p.act, std::optional<int32_t>(a))
         << env.task().acts()[static_cast<size_t>(a)] << " renders as \"" << text << "\"";
+    EXPECT_EQ(p.content, c) << text;
+  }
+}
+
+TEST_P(Conformance, TheAgentsTextReachesTheEpisode) {
+  // Sending an act's rendering as text does what the act does, and the episode receives the text
+  // and its content (info.agent_text / info.content); both channels together use the text.
+  Env env = make({{"reward", "terminal"}});
+  auto agent = agents::make_agent("random");
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    Observation obs = env.reset(seed).obs;
+    while (!env.done()) {
+      Rng rng = agents::policy_rng(env);
+      const int32_t a = *agents::decide(*agent, env, obs, rng).act;
+      const std::string text = said(env, a);
+      Env by_act = env.clone(), by_both = env.clone();
+      const StepResult ra = by_act.step(Action::from_act(a));
+      const StepResult rb = by_both.step(Action{text, a});
+      const StepResult rt = env.step(Action::from_text(text));
+      ASSERT_EQ(rt.info.act, std::optional<int32_t>(a)) << text;
+      EXPECT_EQ(rt.info.agent_text, text);
+      EXPECT_EQ(rt.info.content, ra.info.content) << text;
+      EXPECT_EQ(rt.obs.text, ra.obs.text) << text;
+      EXPECT_EQ(rb.obs.text, ra.obs.text) << text;
+      EXPECT_EQ(rb.info.agent_text, text);
+      EXPECT_EQ(ra.info.agent_text, text) << "act mode says the rendering";
+      obs = rt.obs;
+    }
+  }
+}
+
+TEST_P(Conformance, ActFeaturesHaveTheSpecShapeAndAreDeterministic) {
+  Env a = make(), b = make();
+  const auto& spec = a.spec();
+  const size_t A = spec["acts"].size(), K = spec["act_features"].size();
+  EXPECT_EQ(spec["observation_space"]["act_features"]["shape"], nlohmann::json({A, K}));
+  EXPECT_EQ(static_cast<size_t>(a.num_act_features()), K);
+  auto agent = agents::make_agent("random");
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    Observation oa = a.reset(seed).obs, ob = b.reset(seed).obs;
+    while (true) {
+      ASSERT_EQ(oa.act_features.size(), A * K);
+      for (float f : oa.act_features) ASSERT_TRUE(std::isfinite(f));
+      ASSERT_EQ(oa.act_features, ob.act_features);
+      ASSERT_EQ(a.observe().act_features, oa.act_features) << "observe() agrees with step()";
+      if (a.done()) break;
+      Rng rng = agents::policy_rng(a);
+      const Action act = agents::decide(*agent, a, oa, rng);
+      oa = a.step(act).obs;
+      ob = b.step(act).obs;
+    }
+  }
+}
+
+TEST_P(Conformance, BuiltInPoliciesAreBlindToTheHiddenGoal) {
+  // Play the same act sequence from many seeds; wherever two episodes have the same dialogue so
+  // far (opening and every reply) but different hidden goals, the expert and the passive policy
+  // must decide the same. A policy that peeks at the goal fails this for some pair.
+  Env env = make({{"reward", "terminal"}});
+  const Task& task = env.task();
+  for (int prefix = 0; prefix <= 2; ++prefix) {
+    std::vector<int32_t> script;
+    {
+      env.reset(uint64_t{1000});
+      for (int k = 0; k < prefix && !env.done(); ++k) {
+        Rng rng(7);
+        const Action x = task.expert(env.episode(), rng);
+        script.push_back(*x.act);
+        env.step(x);
+      }
+    }
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // dialogue -> (goal, choice)
+    int compared = 0;
+    for (uint64_t seed = 0; seed < 300; ++seed) {
+      std::string dialogue = env.reset(seed).obs.text;
+      bool ok = true;
+      for (int32_t act : script) {
+        if (env.done() || !env.observe().action_mask[static_cast<size_t>(act)]) {
+          ok = false;
+          break;
+        }
+        dialogue.push_back('\n');
+        dialogue.append(env.step(Action::from_act(act)).obs.text);
+      }
+      if (!ok || env.done()) continue;
+      Rng r1(99), r2(99);
+      const Action e = task.expert(env.episode(), r1), p = task.passive(env.episode(), r2);
+      const std::string choice = fmt::format("{}|{}|{}|{}", e.act.value_or(-1), e.text,
+                                             p.act.value_or(-1), p.text);
+      auto [it, fresh] = seen.emplace(dialogue, std::make_pair(env.episode().goal(), choice));
+      if (!fresh && it->second.first != env.episode().goal()) {
+        ++compared;
+        EXPECT_EQ(it->second.second, choice)
+            << "same dialogue, goals " << it->second.first << " and " << env.episode().goal()
+            << ":\n" << dialogue;
+      }
+    }
+    EXPECT_GT(compared, 0) << "no two episodes shared a dialogue after " << prefix
+                           << " expert acts; the check compared nothing";
   }
 }
 
 TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
   Env env = make();
   std::string trace = play_traced(env, 9) + play_traced(env, 10);
+  // Format 2: every agent line records what its act carried.
+  std::istringstream lines(trace);
+  int agent_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["type"] == "header") {
+      EXPECT_EQ(j["format"], "collabgym-trace/2");
+    }
+    if (j.value("who", "") == "agent") {
+      ++agent_lines;
+      EXPECT_TRUE(j.contains("content")) << line;
+    }
+  }
+  EXPECT_GT(agent_lines, 1);
   std::istringstream in(trace);
   const ReplayReport report = replay_trace(in, "trace", reg());
   EXPECT_EQ(report.episodes, 2);
@@ -272,6 +396,36 @@ INSTANTIATE_TEST_SUITE_P(AllRegistered, Conformance, ::testing::ValuesIn(reg().i
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return s;
                          });
+
+TEST(Trace, Version1TracesAreRefusedWithAReason) {
+  Env env = reg().make("twenty_questions");
+  std::string trace = play_traced(env, 3);
+  const auto pos = trace.find("collabgym-trace/2");
+  ASSERT_NE(pos, std::string::npos);
+  trace = trace.substr(0, pos) + "collabgym-trace/1" + trace.substr(pos + 17);
+  std::istringstream in(trace);
+  try {
+    replay_trace(in, "old.jsonl", reg());
+    FAIL() << "a v1 trace replayed";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("record it again"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Registry, ValidateReturnsEveryProblemWithoutThrowing) {
+  const std::string path = testing::TempDir() + "/bad_guess_number.json";
+  std::ofstream(path) << R"({"task": "guess_number", "low": 5, "high": 2, "patience": 0,
+                            "thresholds": [1, "x"], "colour": 1})";
+  const auto problems = reg().validate("guess_number", path);
+  ASSERT_GE(problems.size(), 4u);
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  for (const char* where : {"/high", "/patience", "/thresholds/1", "/colour"}) {
+    EXPECT_NE(all.find(std::string(": ") + where + ":"), std::string::npos) << where << "\n" << all;
+  }
+  EXPECT_NE(all.find(path), std::string::npos) << all;
+  EXPECT_TRUE(reg().validate("guess_number", reg().default_scenario_path("guess_number")).empty());
+}
 
 TEST(Registry, UnknownIdsSuggestNearOnes) {
   try {

@@ -17,18 +17,18 @@ agents::Summary run(const std::string& agent, const nlohmann::json& options, int
 
 TEST(TwentyQuestionsExpert, SolvesTheTestSplitWithoutNoise) {
   const auto s = run("expert", {{"split", "test"}, {"noise", 0.0}, {"reward", "terminal"}}, 500);
-  EXPECT_GE(s.success_rate, 0.90);
-  EXPECT_GT(s.mean_turns, 3.0);  // it asks before it guesses
+  EXPECT_GE(s.stats.success.mean, 0.90);
+  EXPECT_GT(s.stats.turns.mean, 3.0);  // it asks before it guesses
 }
 
 TEST(TwentyQuestionsExpert, PassiveRarelySucceeds) {
   const auto s = run("passive", {{"split", "test"}, {"noise", 0.0}, {"reward", "terminal"}}, 500);
-  EXPECT_LE(s.success_rate, 0.10);
+  EXPECT_LE(s.stats.success.mean, 0.10);
 }
 
 TEST(TwentyQuestionsExpert, StaysStrongUnderAnswerNoise) {
   const auto s = run("expert", {{"split", "test"}, {"noise", 0.05}, {"reward", "terminal"}}, 300);
-  EXPECT_GE(s.success_rate, 0.75);
+  EXPECT_GE(s.stats.success.mean, 0.75);
 }
 
 TEST(TwentyQuestionsExpert, AsksTheMostInformativeQuestionFirst) {
@@ -37,7 +37,7 @@ TEST(TwentyQuestionsExpert, AsksTheMostInformativeQuestionFirst) {
   Env env = testing::make_env({{"split", "all"}, {"reward", "terminal"}});
   env.reset(0);
   Rng rng(0);
-  const int32_t first = env.task().expert_act(env.episode(), rng);
+  const int32_t first = *env.task().expert(env.episode(), rng).act;
   const auto& task = testing::tq(env);
   ASSERT_TRUE(task.is_ask(first));
   const auto& objs = task.catalog().objects;

@@ -17,9 +17,9 @@ TEST(TwentyQuestionsMr, AnInformativeQuestionEarlyBeatsAnEarlyGuess) {
     env.reset(seed);
     Rng rng(seed);
     Env other = env.clone();
-    const int32_t question = env.task().expert_act(env.episode(), rng);
+    const int32_t question = *env.task().expert(env.episode(), rng).act;
     ASSERT_TRUE(testing::tq(env).is_ask(question));
-    const int32_t blind = env.task().passive_act(env.episode(), rng);
+    const int32_t blind = *env.task().passive(env.episode(), rng).act;
     ask += env.step(Action::from_act(question)).info.reward.mr;
     guess += other.step(Action::from_act(blind)).info.reward.mr;
   }
@@ -35,7 +35,7 @@ TEST(TwentyQuestionsMr, OnceTheObjectIsKnownGuessingBeatsAskingMore) {
     while (!env.done() &&
            env.observe().features.end()[-3] * testing::tq(env).catalog().objects.size() > 1.5f) {
       Rng rng(seed);
-      const int32_t a = env.task().expert_act(env.episode(), rng);
+      const int32_t a = *env.task().expert(env.episode(), rng).act;
       if (!testing::tq(env).is_ask(a)) break;
       env.step(Action::from_act(a));
     }

@@ -74,7 +74,7 @@ TEST(TwentyQuestionsParse, NaturalPhrasingsMapToTheRightAct) {
   env.reset(0);
   int checked = 0;
   for (const Case& c : kCases) {
-    const auto got = env.task().parse(c.text, env.episode());
+    const auto got = env.episode().parse(c.text).act;
     if (c.act == nullptr) {
       EXPECT_FALSE(got.has_value())
           << '"' << c.text << "\" parsed to " << env.task().acts()[static_cast<size_t>(*got)];
@@ -94,7 +94,7 @@ TEST(TwentyQuestionsParse, EverySynonymIsAGuessOfItsObject) {
   env.reset(0);
   for (const auto& o : testing::tq(env).catalog().objects) {
     for (const auto& s : o.synonyms) {
-      const auto got = env.task().parse("Is it " + s + "?", env.episode());
+      const auto got = env.episode().parse("Is it " + s + "?").act;
       ASSERT_TRUE(got.has_value()) << s;
       EXPECT_EQ(env.task().acts()[static_cast<size_t>(*got)], "guess:" + o.name) << s;
     }

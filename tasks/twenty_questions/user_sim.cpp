@@ -1,0 +1,179 @@
+// The simulated user of 20 Questions: opening, answers (with the persona's noise), guesses,
+// patience; and the features and mask the agent sees. Spec: README.md "User".
+#include <fmt/format.h>
+
+#include <bit>
+
+#include "tasks/twenty_questions/task.h"
+
+namespace collab::tasks::twenty_questions {
+
+namespace {
+
+std::string answer_text(Answer a) {
+  switch (a) {
+    case Answer::kYes:
+      return "Yes.";
+    case Answer::kNo:
+      return "No.";
+    case Answer::kUnsure:
+      return "Hmm, not sure. Sometimes.";
+    case Answer::kUnasked:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string with_article(const std::string& noun) {
+  const bool vowel =
+      !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+  return fmt::format("{} {}", vowel ? "an" : "a", noun);
+}
+
+Game::Game(const TwentyQuestions* task, size_t target, const Persona* persona, double noise,
+           int opening_variant)
+    : task_(task),
+      target_(target),
+      persona_(persona),
+      noise_(noise),
+      opening_variant_(opening_variant),
+      answers_(task->catalog().attributes.size(), Answer::kUnasked),
+      guessed_(task->catalog().objects.size(), 0),
+      consistent_(task->catalog().words(), ~uint64_t{0}),
+      candidates_(static_cast<int>(task->catalog().objects.size())) {
+  const size_t tail = task->catalog().objects.size() % 64;
+  if (tail != 0) consistent_.back() = (uint64_t{1} << tail) - 1;
+}
+
+std::string Game::opening() const {
+  const auto& cat = task_->catalog();
+  if (persona_->hints_category) {
+    return fmt::format("I'm thinking of something in the category \"{}\". You have {} questions.",
+                       cat.objects[target_].category, cat.patience);
+  }
+  static constexpr const char* kOpenings[] = {
+      "I'm thinking of something. You have {} yes-or-no questions to find it.",
+      "Guess what I have in mind! Ask me up to {} yes-or-no questions.",
+      "I've picked an everyday thing. {} questions, go.",
+  };
+  return fmt::format(fmt::runtime(kOpenings[opening_variant_ % 3]), cat.patience);
+}
+
+UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
+  const auto& cat = task_->catalog();
+  UserReply r;
+  ++questions_;
+  if (!turn.act) {
+    r.text = "Sorry, I don't follow. Ask me a yes-or-no question about it, or guess what it is.";
+  } else if (task_->is_ask(*turn.act)) {
+    r = ask(static_cast<size_t>(*turn.act), rng);
+  } else {
+    r = guess(static_cast<size_t>(*turn.act) - cat.attributes.size());
+  }
+  if (r.ended) return r;
+  if (wrong_ >= cat.max_wrong_guesses) {
+    gave_up_ = true;
+    r.ended = true;
+    r.text += fmt::format(" That's {} wrong guesses, I give up on you. It was {}.", wrong_,
+                          with_article(cat.objects[target_].name));
+  } else if (questions_ >= cat.patience) {
+    r.ended = true;
+    r.text += fmt::format(" That was question {}, you're out of questions! It was {}.", questions_,
+                          with_article(cat.objects[target_].name));
+  }
+  return r;
+}
+
+UserReply Game::ask(size_t a, Rng& rng) {
+  const auto& cat = task_->catalog();
+  UserReply r;
+  if (answers_[a] != Answer::kUnasked) {
+    r.event = Event::kRedundant;
+    r.text = fmt::format("You asked that already: {}", answer_text(answers_[a]));
+    return r;
+  }
+  // Informative if the objects still consistent with what was said disagree on this attribute.
+  int values_seen = 0;
+  for (Value v : {Value::kNo, Value::kYes, Value::kSometimes}) {
+    const uint64_t* vb = cat.value_bits(a, v);
+    uint64_t any = 0;
+    for (size_t w = 0; w < consistent_.size(); ++w) any |= consistent_[w] & vb[w];
+    values_seen += any != 0;
+  }
+  r.event = values_seen > 1 ? Event::kInformative : Event::kRedundant;
+
+  const Value truth = cat.value(target_, a);
+  Answer said = truth == Value::kSometimes ? Answer::kUnsure
+                : truth == Value::kYes     ? Answer::kYes
+                                           : Answer::kNo;
+  if (said != Answer::kUnsure && noise_ > 0 && rng.bernoulli(noise_)) {
+    said = said == Answer::kYes ? Answer::kNo : Answer::kYes;  // persona mistake
+  }
+  answers_[a] = said;
+  const Value said_value = said == Answer::kYes  ? Value::kYes
+                           : said == Answer::kNo ? Value::kNo
+                                                 : Value::kSometimes;
+  const uint64_t* keep = cat.value_bits(a, said_value);
+  candidates_ = 0;
+  for (size_t w = 0; w < consistent_.size(); ++w) {
+    consistent_[w] &= keep[w];
+    candidates_ += std::popcount(consistent_[w]);
+  }
+  r.text = answer_text(said);
+  return r;
+}
+
+UserReply Game::guess(size_t o) {
+  const auto& cat = task_->catalog();
+  UserReply r;
+  if (o == target_) {
+    solved_ = true;
+    r.ended = true;
+    r.text = fmt::format("Yes! It's {}. You got it in {} question{}.",
+                         with_article(cat.objects[o].name), questions_, questions_ == 1 ? "" : "s");
+    return r;
+  }
+  // Guessing something the answers already ruled out ignores what the user said.
+  const uint64_t bit = uint64_t{1} << (o % 64);
+  const bool consistent = (consistent_[o / 64] & bit) != 0;
+  if (!consistent || guessed_[o]) r.event = Event::kIgnored;
+  if (!guessed_[o]) {
+    guessed_[o] = 1;
+    ++wrong_;
+    if (consistent) {
+      consistent_[o / 64] &= ~bit;
+      --candidates_;
+    }
+  }
+  r.text = fmt::format("No, it's not {}.", with_article(cat.objects[o].name));
+  return r;
+}
+
+void Game::features(std::span<float> out) const {
+  const auto& cat = task_->catalog();
+  const size_t na = cat.attributes.size();
+  for (size_t a = 0; a < na; ++a) {
+    const Answer ans = answers_[a];
+    out[2 * a] = ans == Answer::kUnasked ? 0.0f : 1.0f;
+    out[2 * a + 1] = ans == Answer::kYes ? 1.0f : ans == Answer::kNo ? -1.0f : 0.0f;
+  }
+  out[2 * na] = static_cast<float>(candidates_) / static_cast<float>(cat.objects.size());
+  out[2 * na + 1] = static_cast<float>(questions_) / static_cast<float>(cat.patience);
+  out[2 * na + 2] = static_cast<float>(wrong_) / static_cast<float>(cat.max_wrong_guesses);
+}
+
+void Game::mask(std::span<uint8_t> out) const {
+  const size_t na = answers_.size(), no = guessed_.size();
+  // Raw restrict pointers: uint8_t may alias anything, which otherwise blocks vectorisation.
+  uint8_t* __restrict dst = out.data();
+  const uint8_t* __restrict guessed = guessed_.data();
+  const Answer* __restrict answers = answers_.data();
+  for (size_t a = 0; a < na; ++a) dst[a] = answers[a] == Answer::kUnasked;
+  for (size_t o = 0; o < no; ++o) dst[na + o] = guessed[o] ^ 1;
+}
+
+std::string Game::goal() const { return task_->catalog().objects[target_].name; }
+
+}  // namespace collab::tasks::twenty_questions
