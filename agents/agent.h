@@ -11,14 +11,40 @@
 
 namespace collab::agents {
 
+// An agent sees what a remote agent sees (contract v2): the spec at the start of each episode, then
+// one Observation per turn. Nothing hands an agent the Env, so in-process and remote agents are
+// interchangeable.
 class Agent {
  public:
   virtual ~Agent() = default;
   virtual std::string name() const = 0;
+  // Called before each episode with the environment's spec() and the episode seed. Throws
+  // collab::Error if the agent cannot play this task (e.g. a policy trained on another one).
+  virtual void begin(const nlohmann::json& spec, uint64_t seed) {
+    (void)spec;
+    (void)seed;
+  }
   // Choose the next action. Built-in agents draw randomness from `rng` only, which the caller
   // derives from (episode seed, turn), so runs are reproducible.
-  virtual Action act(const Env& env, const Observation& obs, Rng& rng) = 0;
+  virtual Action act(const Observation& obs, Rng& rng) = 0;
+  // A privileged baseline reads the task's dialogue state (never the hidden goal) and so cannot be
+  // played over the wire; reports mark it. Such agents override act_with_state instead of act.
+  virtual bool privileged() const { return false; }
 };
+
+// A baseline built on the task's own policies (Task::expert / Task::passive), which read the
+// dialogue state through the episode. Declared privileged; the conformance suite checks the task's
+// policies are blind to the hidden goal.
+class PrivilegedAgent : public Agent {
+ public:
+  bool privileged() const final { return true; }
+  Action act(const Observation& obs, Rng& rng) final;  // throws: needs the dialogue state
+  virtual Action act_with_state(const Task& task, const Episode& dialogue, const Observation& obs,
+                                Rng& rng) = 0;
+};
+
+// The one place that hands a privileged agent the dialogue state; every driver loop calls it.
+Action decide(Agent& agent, const Env& env, const Observation& obs, Rng& rng);
 
 // Agent spec strings:
 //   "random"       uniform over the legal acts

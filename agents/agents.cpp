@@ -5,6 +5,7 @@
 
 #include "agents/agent.h"
 #include "env/error.h"
+#include "env/policy.h"
 #include "env/text.h"
 
 namespace collab::agents {
@@ -14,36 +15,44 @@ namespace {
 class RandomAgent final : public Agent {
  public:
   std::string name() const override { return "random"; }
-  Action act(const Env&, const Observation& obs, Rng& rng) override {
-    size_t legal = 0;
-    for (uint8_t m : obs.action_mask) legal += m;
-    COLLAB_CHECK(legal > 0);
-    size_t k = rng.below(legal);
-    for (size_t a = 0; a < obs.action_mask.size(); ++a) {
-      if (obs.action_mask[a] && k-- == 0) return Action::from_act(static_cast<int32_t>(a));
-    }
-    COLLAB_CHECK(false);
-    return {};
+  Action act(const Observation& obs, Rng& rng) override {
+    return Action::from_act(random_legal_act(obs.action_mask, rng));
   }
 };
 
-class PassiveAgent final : public Agent {
+class PassiveAgent final : public PrivilegedAgent {
  public:
   std::string name() const override { return "passive"; }
-  Action act(const Env& env, const Observation&, Rng& rng) override {
-    return Action::from_act(env.task().passive_act(env.episode(), rng));
+  Action act_with_state(const Task& task, const Episode& ep, const Observation&,
+                        Rng& rng) override {
+    return task.passive(ep, rng);
   }
 };
 
-class ExpertAgent final : public Agent {
+class ExpertAgent final : public PrivilegedAgent {
  public:
   std::string name() const override { return "expert"; }
-  Action act(const Env& env, const Observation&, Rng& rng) override {
-    return Action::from_act(env.task().expert_act(env.episode(), rng));
+  Action act_with_state(const Task& task, const Episode& ep, const Observation&,
+                        Rng& rng) override {
+    return task.expert(ep, rng);
   }
 };
 
 }  // namespace
+
+Action PrivilegedAgent::act(const Observation&, Rng&) {
+  throw Error(fmt::format(
+      "agent '{}' is a privileged baseline: it reads the task's dialogue state, so it can only be "
+      "driven in-process (agents::decide), not from observations alone",
+      name()));
+}
+
+Action decide(Agent& agent, const Env& env, const Observation& obs, Rng& rng) {
+  if (auto* p = dynamic_cast<PrivilegedAgent*>(&agent)) {
+    return p->act_with_state(env.task(), env.episode(), obs, rng);
+  }
+  return agent.act(obs, rng);
+}
 
 std::vector<std::string> builtin_agent_names() { return {"random", "passive", "expert"}; }
 

@@ -9,31 +9,22 @@
 
 #include "agents/agent.h"
 #include "env/registry.h"
+#include "env/stats.h"
 #include "env/trace.h"
 
 namespace collab::agents {
 
-struct EpisodeResult {
-  uint64_t seed = 0;
-  bool success = false;
-  double score = 0;
-  double ret = 0;  // sum of rewards
-  int turns = 0;
-  int agent_tokens = 0;
-  bool truncated = false;
-};
-
+// An agent's results on a task: the statistics of its episodes (env/stats.h).
 struct Summary {
   std::string task;
   std::string agent;
+  bool privileged = false;  // a baseline that reads the task's dialogue state (not a remote agent)
   int episodes = 0;
-  double success_rate = 0;
-  double mean_score = 0;
-  double mean_turns = 0;
-  double mean_agent_tokens = 0;
-  double mean_reward = 0;     // mean episodic return under the env's reward mode
-  double success_stderr = 0;  // standard error of success_rate
-  double score_stderr = 0;
+  EpisodeSummary stats;
+  double success_rate() const { return stats.success.mean; }
+  double mean_score() const { return stats.score.mean; }
+  // The JSON of `collabgym run --json`: success_rate, success_stderr, mean_score, score_stderr,
+  // mean_turns, mean_agent_tokens, mean_reward, and "ci" with every column's Estimate.
   nlohmann::json to_json() const;
 };
 
@@ -47,12 +38,12 @@ struct RunConfig {
 
 // Plays one episode of `env` from `seed` with `agent` (randomness from policy_rng). Writes it to
 // `trace` and appends the agent's acts to `acts` when given. Env errors propagate.
-EpisodeResult play_episode(Env& env, Agent& agent, uint64_t seed,
+EpisodeRecord play_episode(Env& env, Agent& agent, uint64_t seed,
                            const nlohmann::json& reset_options = nlohmann::json::object(),
                            TraceWriter* trace = nullptr, std::vector<int32_t>* acts = nullptr);
 
 // Runs `agent` on episodes of `env` (reset with seeds seed, seed+1, …). Env errors propagate.
 Summary evaluate(Env& env, Agent& agent, const RunConfig& cfg,
-                 std::vector<EpisodeResult>* per_episode = nullptr);
+                 std::vector<EpisodeRecord>* per_episode = nullptr);
 
 }  // namespace collab::agents

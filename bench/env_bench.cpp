@@ -44,9 +44,13 @@ std::vector<Recorded> record(Env& env, collab::agents::Agent& agent, int episode
 // Median ns per step over episodes; `mode`: 0 act, 1 text, 2 advance (act, no obs/reward).
 double time_env(Env& env, const std::vector<Recorded>& eps, int mode, int repeats) {
   std::vector<std::vector<std::string>> texts;
-  for (const auto& e : eps) {
+  for (const auto& e : eps) {  // each act's text form in the state it is said in
     std::vector<std::string> t;
-    for (int32_t a : e.acts) t.push_back(env.task().render(a));
+    env.reset(e.seed);
+    for (int32_t a : e.acts) {
+      t.push_back(env.episode().render(a, env.episode().compose(a)));
+      env.advance(Action::from_act(a));
+    }
     texts.push_back(std::move(t));
   }
   std::vector<double> per_step;
@@ -82,7 +86,7 @@ double time_agent(Env& env, collab::agents::Agent& agent, const std::vector<Reco
     for (int32_t a : e.acts) {
       collab::Rng rng = collab::agents::policy_rng(env);
       const auto t0 = Clock::now();
-      auto chosen = agent.act(env, obs, rng);
+      auto chosen = collab::agents::decide(agent, env, obs, rng);
       const auto t1 = Clock::now();
       asm volatile("" : : "r"(&chosen) : "memory");
       per_call.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());

@@ -58,7 +58,7 @@ double time_policy(Env& env, const std::vector<Episode>& eps, const std::string&
     for (int32_t a : e.acts) {
       collab::Rng rng(e.seed);
       const auto t0 = Clock::now();
-      auto chosen = agent->act(env, obs, rng);
+      auto chosen = collab::agents::decide(*agent, env, obs, rng);
       v.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
       asm volatile("" : : "r"(&chosen) : "memory");
       obs = env.step(Action::from_act(a)).obs;

@@ -18,6 +18,7 @@
 #include "env/error.h"
 #include "env/scenario.h"
 #include "env/trace.h"
+#include "env/version.h"
 #ifdef COLLAB_HAVE_LEARNERS
 #include "learners/learners.h"
 #endif
@@ -41,7 +42,7 @@ struct EnvArgs {
   std::string reward;
   std::string rollout_policy;
   std::optional<int> mr_window, mr_samples, max_turns;
-  std::optional<double> token_cost, w_task, w_itr, noise;
+  std::optional<double> token_cost, w_task, w_itr;
   std::vector<std::string> raw;  // --option KEY=VALUE
 
   void add_to(CLI::App* app, bool task_required, bool with_split = true) {
@@ -49,9 +50,10 @@ struct EnvArgs {
     if (task_required) t->required();
     app->add_option("--scenario", scenario, "Scenario file to load instead of the task's default");
     if (with_split) {
-      app->add_option("--split", split, "Which goals to sample: train, test or all (task default)");
+      // Every task declares a `split` option, so this stays a generic flag.
+      app->add_option("--split", split,
+                      "Which goals to sample: train, test or all (the task's `split` option)");
     }
-    app->add_option("--noise", noise, "User answer-noise probability (overrides the persona's)");
     app->add_option("--reward", reward,
                     "Reward mode: terminal, mr, mr_delta or immediate (default mr)");
     app->add_option("--mr-window", mr_window,
@@ -64,8 +66,9 @@ struct EnvArgs {
                     "MR rollout policy: expert, random or passive");
     app->add_option("--max-turns", max_turns, "Turn limit (truncation); default: the task's");
     app->add_option("--option,-o", raw,
-                    "Any environment option as KEY=VALUE (VALUE parsed as JSON "
-                    "if it can be, else a string); repeatable");
+                    "Any environment option as KEY=VALUE (VALUE parsed as JSON if it can be, else "
+                    "a string); repeatable. A task's own options (e.g. noise, persona) are "
+                    "listed with defaults and ranges under \"options\" in `collabgym spec TASK`");
   }
 
   json options() const {
@@ -81,7 +84,6 @@ struct EnvArgs {
     }
     if (!scenario.empty()) o["scenario"] = scenario;
     if (!split.empty()) o["split"] = split;
-    if (noise) o["noise"] = *noise;
     if (!reward.empty()) o["reward"] = reward;
     if (!rollout_policy.empty()) o["rollout_policy"] = rollout_policy;
     if (mr_window) o["mr_window"] = *mr_window;
@@ -217,15 +219,26 @@ int cmd_run(const Registry& reg, const EnvArgs& args, const std::vector<std::str
   }
   fmt::print("{} · {} episodes · seeds {}..{} · reward {}\n", env.task().id(), episodes, seed,
              seed + static_cast<uint64_t>(episodes) - 1, to_string(env.reward_config().mode));
+  auto label = [](const collab::agents::Summary& r) {
+    return r.privileged ? r.agent + "*" : r.agent;
+  };
   size_t width = 10;
-  for (const auto& r : results) width = std::max(width, r.agent.size());
+  for (const auto& r : results) width = std::max(width, label(r).size());
   fmt::print("{:<{}} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", width, "success", "score",
              "turns", "tokens", "return");
+  bool any_privileged = false;
   for (const auto& r : results) {
+    const auto& st = r.stats;
     fmt::print("{:<{}} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n",
-               r.agent, width, 100 * r.success_rate, 100 * r.success_stderr, r.mean_score,
-               r.score_stderr, r.mean_turns, r.mean_agent_tokens, r.mean_reward);
+               label(r), width, 100 * st.success.mean, 100 * st.success.se, st.score.mean,
+               st.score.se, st.turns.mean, st.agent_tokens.mean, st.ret.mean);
+    any_privileged |= r.privileged;
   }
+  fmt::print("± is one standard error of the mean.");
+  if (any_privileged) {
+    fmt::print(" * privileged baseline: reads the task's dialogue state (never the goal).");
+  }
+  fmt::print("\n");
   return 0;
 }
 
@@ -258,23 +271,10 @@ int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, boo
         } catch (const collab::UnknownTask& e) {
           problems.push_back(fmt::format("{}: /task: {}", path, e.what()));
         }
-        if (problems.empty()) reg.task(task, path);
+        if (problems.empty()) problems = reg.validate(task, path);
       }
     } catch (const collab::ScenarioError& e) {
-      // One line per problem after the count line.
-      std::string msg = e.what();
-      size_t start = msg.find('\n');
-      if (start == std::string::npos) {
-        problems.push_back(msg);
-      } else {
-        while (start != std::string::npos) {
-          const size_t next = msg.find('\n', start + 1);
-          std::string item =
-              msg.substr(start + 1, next == std::string::npos ? next : next - start - 1);
-          problems.push_back(item.substr(item.find_first_not_of(' ')));
-          start = next;
-        }
-      }
+      problems = e.problems();
     }
     bad += !problems.empty();
     if (as_json) {
@@ -361,7 +361,7 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"CollabGym: environments for training and evaluating collaborative dialogue agents"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "collabgym 0.1.0");
+  app.set_version_flag("--version", std::string("collabgym ") + collab::kVersion);
 
   bool as_json = false;
   auto* list = app.add_subcommand("list", "List the registered environment ids");

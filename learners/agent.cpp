@@ -45,8 +45,35 @@ class PpoAgent final : public agents::Agent {
 
   std::string name() const override { return "ppo:" + spec_; }
 
-  Action act(const Env& env, const Observation& obs, Rng&) override {
-    if (&env.task() != checked_task_) check_compatible(env.task());
+  // Refuses an environment the checkpoint was not trained for, naming both sides.
+  void begin(const nlohmann::json& spec, uint64_t) override {
+    const std::string where = "agent '" + name() + "' (checkpoint " + ckpt_.path + ")";
+    const std::string id = spec.at("id").get<std::string>();
+    if (id != task_id_) {
+      throw Error(where + " was trained on task " + task_id_ + " but the environment is " + id +
+                  "; expected the same task id and version");
+    }
+    if (auto d = first_difference(features_, spec.at("features").get<std::vector<std::string>>());
+        !d.empty()) {
+      throw Error(where + ": feature names differ from the environment's (" + d +
+                  "); expected the scenario layout the checkpoint was trained on");
+    }
+    if (auto d = first_difference(acts_, spec.at("acts").get<std::vector<std::string>>());
+        !d.empty()) {
+      throw Error(where + ": act names differ from the environment's (" + d +
+                  "); expected the scenario the checkpoint was trained on");
+    }
+    checked_ = true;
+  }
+
+  Action act(const Observation& obs, Rng&) override {
+    if (!checked_) throw Error("agent '" + name() + "': act() before begin(spec, seed)");
+    if (obs.features.size() != features_.size() || obs.action_mask.size() != acts_.size()) {
+      throw Error("agent '" + name() + "': observation has " +
+                  std::to_string(obs.features.size()) + " features and " +
+                  std::to_string(obs.action_mask.size()) + " acts; the checkpoint expects " +
+                  std::to_string(features_.size()) + " and " + std::to_string(acts_.size()));
+    }
     const auto f = static_cast<int64_t>(obs.features.size());
     const auto a = static_cast<int64_t>(obs.action_mask.size());
     torch::NoGradGuard no_grad;
@@ -62,29 +89,11 @@ class PpoAgent final : public agents::Agent {
   }
 
  private:
-  // Refuses an environment the checkpoint was not trained for, naming both sides.
-  void check_compatible(const Task& task) {
-    const std::string where = "agent '" + name() + "' (checkpoint " + ckpt_.path + ")";
-    if (task.id() != task_id_) {
-      throw Error(where + " was trained on task " + task_id_ + " but the environment is " +
-                  task.id() + "; expected the same task id and version");
-    }
-    if (auto d = first_difference(features_, task.feature_names()); !d.empty()) {
-      throw Error(where + ": feature names differ from the environment's (" + d +
-                  "); expected the scenario layout the checkpoint was trained on");
-    }
-    if (auto d = first_difference(acts_, task.acts()); !d.empty()) {
-      throw Error(where + ": act names differ from the environment's (" + d +
-                  "); expected the scenario the checkpoint was trained on");
-    }
-    checked_task_ = &task;
-  }
-
   std::string spec_;
   detail::Checkpoint ckpt_;
   std::string task_id_;
   std::vector<std::string> features_, acts_;
-  const Task* checked_task_ = nullptr;
+  bool checked_ = false;
 };
 
 }  // namespace

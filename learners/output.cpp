@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "env/error.h"
+#include "env/stats.h"
 
 #ifndef COLLAB_GIT_DESCRIBE
 #define COLLAB_GIT_DESCRIBE "unknown"
@@ -20,45 +21,43 @@ namespace fs = std::filesystem;
 
 std::string git_describe() { return COLLAB_GIT_DESCRIBE; }
 
-void EpisodeLog::add(const EpisodeStats& s) {
+void EpisodeLog::add(const EpisodeRecord& s) {
   ++episodes_;
   recent_.push_back(s);
   if (recent_.size() > window_) recent_.pop_front();
   interval_.push_back(s);
 }
 
+namespace {
+
+// One column of `eps` as doubles, for the statistics module.
+template <class Eps, class Get>
+std::vector<double> column(const Eps& eps, Get get) {
+  std::vector<double> out;
+  out.reserve(eps.size());
+  for (const auto& e : eps) out.push_back(static_cast<double>(get(e)));
+  return out;
+}
+
+}  // namespace
+
 double EpisodeLog::recent_success() const {
-  if (recent_.empty()) return 0;
-  double n = 0;
-  for (const auto& s : recent_) n += s.success;
-  return n / static_cast<double>(recent_.size());
+  return mean(column(recent_, [](const EpisodeRecord& e) { return e.success; }));
 }
 
 double EpisodeLog::recent_return() const {
-  if (recent_.empty()) return 0;
-  double r = 0;
-  for (const auto& s : recent_) r += s.ret;
-  return r / static_cast<double>(recent_.size());
+  return mean(column(recent_, [](const EpisodeRecord& e) { return e.ret; }));
 }
 
 EpisodeLog::Interval EpisodeLog::take_interval() {
   Interval out;
   out.episodes = static_cast<int>(interval_.size());
-  for (const auto& s : interval_) {
-    out.episodic_return += s.ret;
-    out.success += s.success;
-    out.score += s.score;
-    out.turns += s.turns;
-    out.interactivity += s.interactivity;
-  }
-  if (out.episodes > 0) {
-    const double n = out.episodes;
-    out.episodic_return /= n;
-    out.success /= n;
-    out.score /= n;
-    out.turns /= n;
-    out.interactivity /= n;
-  }
+  out.episodic_return = mean(column(interval_, [](const EpisodeRecord& e) { return e.ret; }));
+  out.success = mean(column(interval_, [](const EpisodeRecord& e) { return e.success; }));
+  out.score = mean(column(interval_, [](const EpisodeRecord& e) { return e.score; }));
+  out.turns = mean(column(interval_, [](const EpisodeRecord& e) { return e.turns; }));
+  out.interactivity =
+      mean(column(interval_, [](const EpisodeRecord& e) { return e.interactivity; }));
   interval_.clear();
   return out;
 }

@@ -23,7 +23,7 @@ std::string git_describe();
 class EpisodeLog {
  public:
   explicit EpisodeLog(size_t window = 100) : window_(window) {}
-  void add(const EpisodeStats& s);
+  void add(const EpisodeRecord& s);
   int episodes() const { return episodes_; }
   double recent_success() const;
   double recent_return() const;
@@ -36,8 +36,8 @@ class EpisodeLog {
 
  private:
   size_t window_;
-  std::deque<EpisodeStats> recent_;
-  std::vector<EpisodeStats> interval_;
+  std::deque<EpisodeRecord> recent_;
+  std::vector<EpisodeRecord> interval_;
   int episodes_ = 0;
 };
 

@@ -61,15 +61,14 @@ void copy_out(const torch::Tensor& src, T* dst) {
 // rollout's own RNG stream (so futures stay reproducible). Called from VectorEnv's threads during
 // collection only, never during an update; inference without autograd is safe concurrently.
 RolloutPolicy self_rollout_policy(ActorCritic net, torch::Device device) {
-  return [net, device](const Env& env, Rng& rng) mutable {
+  return [net, device](const Observation& o, Rng& rng) mutable {
     torch::NoGradGuard no_grad;
-    Observation o = env.observe();
     const auto f = static_cast<int64_t>(o.features.size());
     const auto a = static_cast<int64_t>(o.action_mask.size());
     const torch::Tensor obs =
-        torch::from_blob(o.features.data(), {1, f}, torch::kFloat32).to(device);
+        torch::from_blob(const_cast<float*>(o.features.data()), {1, f}, torch::kFloat32).to(device);
     const torch::Tensor mask =
-        torch::from_blob(o.action_mask.data(), {1, a}, torch::kUInt8).to(device);
+        torch::from_blob(const_cast<uint8_t*>(o.action_mask.data()), {1, a}, torch::kUInt8).to(device);
     const torch::Tensor logp = net->policy(obs, mask).logits().to(torch::kCPU).contiguous();
     const float* lp = logp.data_ptr<float>();
     const double u = rng.uniform();

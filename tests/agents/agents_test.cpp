@@ -25,7 +25,7 @@ TEST(Agents, RandomOnlyPicksLegalActs) {
     Observation obs = env.reset(seed).obs;
     while (!env.done()) {
       Rng rng = policy_rng(env);
-      const Action a = agent->act(env, obs, rng);
+      const Action a = decide(*agent, env, obs, rng);
       ASSERT_TRUE(a.act.has_value());
       ASSERT_TRUE(obs.action_mask[static_cast<size_t>(*a.act)]);
       obs = env.step(a).obs;
@@ -39,7 +39,7 @@ TEST(Evaluate, IsDeterministicAndCountsEpisodes) {
   RunConfig cfg;
   cfg.episodes = 25;
   cfg.seed = 3;
-  std::vector<EpisodeResult> a, b;
+  std::vector<EpisodeRecord> a, b;
   const Summary s1 = evaluate(env, *agent, cfg, &a);
   const Summary s2 = evaluate(env, *agent, cfg, &b);
   ASSERT_EQ(a.size(), 25u);
@@ -49,8 +49,8 @@ TEST(Evaluate, IsDeterministicAndCountsEpisodes) {
     EXPECT_EQ(a[i].turns, b[i].turns);
     EXPECT_GT(a[i].agent_tokens, 0);
   }
-  EXPECT_GE(s1.success_rate, 0.0);
-  EXPECT_LE(s1.success_rate, 1.0);
+  EXPECT_GE(s1.stats.success.mean, 0.0);
+  EXPECT_LE(s1.stats.success.mean, 1.0);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Runs the collabgym executable as a user would: exit codes, --json output, --help.
 #include <gtest/gtest.h>
+
+#include <set>
 #include <sys/wait.h>
 
 #include <array>
@@ -129,11 +131,41 @@ TEST(Cli, ServeRefusesRemoteBindWithoutPermission) {
 TEST(Cli, ListAndSpec) {
   CliResult r = run("list --json");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["id"], "twenty_questions-v0");
+  std::set<std::string> ids;
+  for (const auto& e : nlohmann::json::parse(r.out)) ids.insert(e["id"].get<std::string>());
+  EXPECT_TRUE(ids.contains("twenty_questions-v0")) << r.out;
+  EXPECT_TRUE(ids.contains("guess_number-v0")) << r.out;
   r = run("spec twenty_questions");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto spec = nlohmann::json::parse(r.out);
   EXPECT_EQ(spec["acts"].size(), spec["action_space"]["n"].get<size_t>());
+  // Declared options: every one with its default, type and help; the task's own among them.
+  for (const char* key : {"split", "noise", "persona", "reward", "mr_window", "max_turns"}) {
+    ASSERT_TRUE(spec["options"].contains(key)) << key;
+    EXPECT_FALSE(spec["options"][key]["help"].get<std::string>().empty()) << key;
+  }
+  EXPECT_EQ(spec["options"]["noise"]["max"], 0.5);
+  EXPECT_EQ(spec["policies"]["expert"]["privileged"], true);
+}
+
+TEST(Cli, TaskOptionsGoThroughDashOAndAreValidatedByTheFramework) {
+  CliResult r = run("run -t twenty_questions -a random -n 2 -o noise=0.1 --json");
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = run("run -t twenty_questions -a random -n 2 -o noise=0.9");
+  EXPECT_EQ(r.code, 2) << r.out;  // a bad option is bad usage
+  EXPECT_NE(r.out.find("option 'noise' = 0.9"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a number in [0, 0.5], or null"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a random -n 2 -o nois=0.1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("unknown option 'nois'"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a expert -n 3 --split test --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["privileged"], true);
+  EXPECT_EQ(j["ci"]["success"]["n"], 3);
+  r = run("run -t guess_number -a expert -a random -n 3");
+  EXPECT_NE(r.out.find("expert*"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("privileged baseline"), std::string::npos) << r.out;
 }
 
 }  // namespace

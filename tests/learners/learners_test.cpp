@@ -228,7 +228,8 @@ std::string act_error(const std::string& spec, Env& env) {
   const Observation obs = env.reset(0).obs;
   Rng rng(0);
   try {
-    agent->act(env, obs, rng);
+    agent->begin(env.spec(), 0);
+    agent->act(obs, rng);
   } catch (const Error& e) {
     return e.what();
   }
@@ -298,9 +299,9 @@ TEST(LearnersPpoLearning, SolvesSmallTwentyQuestions) {
   auto random = agents::make_agent("random");
   const agents::Summary s = agents::evaluate(env, *trained, rc);
   const agents::Summary base = agents::evaluate(env, *random, rc);
-  EXPECT_GE(s.success_rate, 0.8);
-  EXPECT_GT(s.success_rate, base.success_rate + 0.5);
-  EXPECT_GT(s.mean_score, base.mean_score + 0.4);
+  EXPECT_GE(s.stats.success.mean, 0.8);
+  EXPECT_GT(s.stats.success.mean, base.stats.success.mean + 0.5);
+  EXPECT_GT(s.stats.score.mean, base.stats.score.mean + 0.4);
 }
 
 }  // namespace
