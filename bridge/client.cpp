@@ -142,12 +142,17 @@ nlohmann::json Client::spec(const std::string& env_id, const nlohmann::json& opt
   return to_json(field(h, "spec"));
 }
 
-Client::Made Client::make(const std::string& env_id, const nlohmann::json& options) {
-  auto h = call("make", 2, [&](Packer& pk) {
+Client::Made Client::make(const std::string& env_id, const nlohmann::json& options,
+                          bool act_features) {
+  auto h = call("make", act_features ? 3 : 2, [&](Packer& pk) {
     pack_str(pk, "env_id");
     pack_str(pk, env_id);
     pack_str(pk, "options");
     pack_json(pk, options);
+    if (act_features) {
+      pack_str(pk, "act_features");
+      pk.pack_true();
+    }
   });
   return {field(h, "session").as<std::string>(), to_json(field(h, "spec"))};
 }
@@ -248,10 +253,14 @@ nlohmann::json Client::raw(const std::string& body, uint64_t id) {
 }
 
 RemoteVectorEnv::RemoteVectorEnv(Client& client, const std::string& env_id, int num_envs,
-                                 const nlohmann::json& options)
-    : client_(client) {
+                                 const nlohmann::json& options, bool act_features)
+    : client_(client), act_features_(act_features) {
   if (num_envs < 1) throw RemoteError("invalid_option", "num_envs must be at least 1");
-  for (int i = 0; i < num_envs; ++i) sessions_.push_back(client_.make(env_id, options).session);
+  for (int i = 0; i < num_envs; ++i) {
+    Client::Made made = client_.make(env_id, options, act_features);
+    sessions_.push_back(std::move(made.session));
+    if (i == 0) spec_ = std::move(made.spec);
+  }
 }
 
 RemoteVectorEnv::~RemoteVectorEnv() {

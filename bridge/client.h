@@ -41,7 +41,11 @@ class Client {
     std::string session;
     nlohmann::json spec;
   };
-  Made make(const std::string& env_id, const nlohmann::json& options = nlohmann::json::object());
+  // act_features: the session's observations carry per-act features (WireObservation::
+  // act_features, [A][K] with K = spec["act_features"].size()); needs a server whose hello lists
+  // the "act_features" capability (protocol minor >= 1). Without it the request is v1.0's.
+  Made make(const std::string& env_id, const nlohmann::json& options = nlohmann::json::object(),
+            bool act_features = false);
   WireReset reset(const std::string& session, std::optional<uint64_t> seed = std::nullopt,
                   const nlohmann::json& options = nlohmann::json::object());
   WireStep step(const std::string& session, const WireAction& action);
@@ -78,21 +82,30 @@ class Client {
 };
 
 // Many sessions of one environment stepped together over step_many (the remote counterpart of
-// env/vector_env.h, without autoreset: call reset(i) for finished rows).
+// env/vector_env.h, without autoreset: call reset(i) for finished rows). With act_features, every
+// observation carries them (see Client::make).
 class RemoteVectorEnv {
  public:
   RemoteVectorEnv(Client& client, const std::string& env_id, int num_envs,
-                  const nlohmann::json& options = nlohmann::json::object());
+                  const nlohmann::json& options = nlohmann::json::object(),
+                  bool act_features = false);
   ~RemoteVectorEnv();  // closes the sessions (errors ignored: the server may be gone)
   std::vector<WireReset> reset(uint64_t seed);  // env i gets seed + i
   WireReset reset_one(size_t i);
   std::vector<Client::StepOutcome> step(const std::vector<WireAction>& actions);
   size_t size() const { return sessions_.size(); }
   const std::string& session(size_t i) const { return sessions_.at(i); }
+  const nlohmann::json& spec() const { return spec_; }
+  bool act_features() const { return act_features_; }
+  size_t num_acts() const { return spec_.at("acts").size(); }
+  // K: features per act (each observation's act_features holds num_acts() × K values).
+  size_t num_act_features() const { return spec_.at("act_features").size(); }
 
  private:
   Client& client_;
   std::vector<std::string> sessions_;
+  nlohmann::json spec_;
+  bool act_features_ = false;
 };
 
 }  // namespace collab::bridge

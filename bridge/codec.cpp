@@ -172,6 +172,17 @@ WireObservation decode_observation(const msgpack::object& o) {
   std::memcpy(w.features.data(), feats->via.bin.ptr, feats->via.bin.size);  // little-endian hosts
   w.action_mask.assign(mask->via.bin.ptr, mask->via.bin.ptr + mask->via.bin.size);
   w.turn = static_cast<int>(turn->via.u64);
+  if (const auto* af = find_key(o, "act_features")) {
+    const size_t row_bytes = 4 * w.action_mask.size();
+    if (af->type != msgpack::type::BIN ||
+        (row_bytes == 0 ? af->via.bin.size != 0 : af->via.bin.size % row_bytes != 0)) {
+      throw std::invalid_argument(
+          "obs.act_features: expected bin of 4*A*K bytes (A = length of action_mask)");
+    }
+    w.act_features.resize(af->via.bin.size / 4);
+    std::memcpy(w.act_features.data(), af->via.bin.ptr, af->via.bin.size);
+    w.has_act_features = true;
+  }
   return w;
 }
 

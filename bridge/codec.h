@@ -18,7 +18,8 @@ nlohmann::json to_json(const msgpack::object& o, int depth_left = kMaxDepth);
 
 void pack_str(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s);
 void pack_action(msgpack::packer<msgpack::sbuffer>& pk, const WireAction& a);
-// Decodes obs {text, features(bin f32 LE), action_mask(bin), turn}; throws std::invalid_argument.
+// Decodes obs {text, features(bin f32 LE), action_mask(bin), turn, act_features?(bin f32 LE)};
+// throws std::invalid_argument.
 WireObservation decode_observation(const msgpack::object& o);
 
 // Map lookup by string key; nullptr if absent (or `o` is not a map).

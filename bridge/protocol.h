@@ -2,6 +2,7 @@
 // depends on this header and nothing else of CollabGym's.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <msgpack.hpp>
@@ -14,7 +15,11 @@
 
 namespace collab::bridge {
 
+// `v` on every message: the major version, bumped only by incompatible changes.
 inline constexpr int kProtocolVersion = 1;
+// Backward-compatible additions on top of the major version, reported by `hello` (docs/protocol.md,
+// "Versions"). 1: per-act features (capability "act_features").
+inline constexpr int kProtocolMinor = 1;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
 
@@ -70,11 +75,21 @@ constexpr std::string_view to_string(ErrorCode c) {
   return "internal";
 }
 
+// Every operation, in the order `hello` lists them. The server's dispatch table is checked against
+// this list at compile time.
+inline constexpr std::array<std::string_view, 11> kOperations{"hello", "list", "spec",      "make",
+                                                              "reset", "step", "step_many", "fork",
+                                                              "close", "ping", "stats"};
+
 inline const std::vector<std::string>& operation_names() {
-  static const std::vector<std::string> ops{"hello",     "list", "spec",  "make", "reset", "step",
-                                            "step_many", "fork", "close", "ping", "stats"};
+  static const std::vector<std::string> ops(kOperations.begin(), kOperations.end());
   return ops;
 }
+
+// What `hello` lists under `capabilities`. "act_features" (minor 1): `make` accepts
+// `act_features: true` and that session's observations carry them.
+inline constexpr std::array<std::string_view, 5> kCapabilities{"act", "text", "fork", "step_many",
+                                                               "act_features"};
 
 // An error reply from the server (code as in the table), or a client-side failure.
 class RemoteError : public std::runtime_error {
@@ -104,8 +119,17 @@ struct WireAction {
 struct WireObservation {
   std::string text;
   std::vector<float> features;
+  // Per-act features, row-major [A][K] with A = action_mask.size(): only in sessions made with
+  // act_features (then has_act_features, even when K = 0); otherwise empty.
+  std::vector<float> act_features;
+  bool has_act_features = false;
   std::vector<uint8_t> action_mask;
   int turn = 0;
+
+  // K, the number of features per act (0 when absent).
+  size_t num_act_features() const {
+    return action_mask.empty() ? 0 : act_features.size() / action_mask.size();
+  }
 };
 
 struct WireStep {

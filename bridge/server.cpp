@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
@@ -15,6 +16,8 @@
 #include "bridge/codec.h"
 #include "bridge/protocol.h"
 #include "env/error.h"
+#include "env/step_info.h"
+#include "env/version.h"
 
 namespace collab::bridge {
 
@@ -86,6 +89,17 @@ nlohmann::json optional_options(const msgpack::object& req) {
   }
 }
 
+// An optional boolean field: absent or nil is false.
+bool optional_bool(const msgpack::object& req, std::string_view key) {
+  const auto* v = find_key(req, key);
+  if (v == nullptr || v->type == msgpack::type::NIL) return false;
+  if (v->type != msgpack::type::BOOLEAN) {
+    fail(ErrorCode::kWrongType,
+         fmt::format("field '{}': expected bool, got {}", key, type_name(*v)));
+  }
+  return v->via.boolean;
+}
+
 Action decode_action(const msgpack::object& v, std::string_view where) {
   switch (v.type) {
     case msgpack::type::POSITIVE_INTEGER:
@@ -142,14 +156,24 @@ void put(Packer& pk, std::string_view key, uint64_t v) {
   pk.pack_uint64(v);
 }
 
-void pack_obs(Packer& pk, const Observation& o) {
-  pk.pack_map(4);
+void pack_floats(Packer& pk, const std::vector<float>& v) {
+  const auto bytes = static_cast<uint32_t>(v.size() * sizeof(float));
+  pk.pack_bin(bytes);
+  pk.pack_bin_body(reinterpret_cast<const char*>(v.data()), bytes);  // little-endian hosts
+}
+
+// The obs map: {text, features, action_mask, turn}, plus act_features (A*K float32, row-major)
+// for sessions that asked for them.
+void pack_obs(Packer& pk, const Observation& o, bool act_features) {
+  pk.pack_map(act_features ? 5 : 4);
   pack_str(pk, "text");
   pack_str(pk, o.text);
   pack_str(pk, "features");
-  const auto fbytes = static_cast<uint32_t>(o.features.size() * sizeof(float));
-  pk.pack_bin(fbytes);
-  pk.pack_bin_body(reinterpret_cast<const char*>(o.features.data()), fbytes);
+  pack_floats(pk, o.features);
+  if (act_features) {
+    pack_str(pk, "act_features");
+    pack_floats(pk, o.act_features);
+  }
   pack_str(pk, "action_mask");
   pk.pack_bin(static_cast<uint32_t>(o.action_mask.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(o.action_mask.data()),
@@ -158,49 +182,88 @@ void pack_obs(Packer& pk, const Observation& o) {
   pk.pack_int32(o.turn);
 }
 
-void pack_info(Packer& pk, const Task& task, const StepInfo& i) {
-  pk.pack_map(9);
-  pack_str(pk, "act");
-  if (i.act)
-    pack_str(pk, task.acts()[static_cast<size_t>(*i.act)]);
-  else
-    pk.pack_nil();
-  pack_str(pk, "act_index");
-  if (i.act)
-    pk.pack_int32(*i.act);
-  else
-    pk.pack_nil();
-  pack_str(pk, "understood");
-  i.understood ? pk.pack_true() : pk.pack_false();
-  pack_str(pk, "agent_text");
-  pack_str(pk, i.agent_text);
-  pack_str(pk, "agent_tokens");
-  pk.pack_int32(i.agent_tokens);
-  pack_str(pk, "event");
-  if (i.event)
-    pack_str(pk, to_string(*i.event));
-  else
-    pk.pack_nil();
-  pack_str(pk, "score");
-  pk.pack_double(i.score);
-  pack_str(pk, "success");
-  i.success ? pk.pack_true() : pk.pack_false();
-  pack_str(pk, "reward");
-  const RewardInfo& r = i.reward;
-  pk.pack_map(7);
-  put(pk, "task", r.task);
-  put(pk, "interactivity", r.interactivity);
-  put(pk, "token_cost", r.token_cost);
-  put(pk, "total", r.total);
-  put(pk, "mr", r.mr);
-  put(pk, "spread", r.spread);
-  put(pk, "samples", static_cast<uint64_t>(r.samples));
-}
+// Packs StepInfo as visit_step_info lists it (the list Env::info_json is built from, so the wire
+// and in-process info cannot drift apart). Checks that every map holds as many fields as its
+// declared size, so a field added without its count throws instead of corrupting the reply.
+class InfoPacker {
+ public:
+  explicit InfoPacker(Packer& pk) : pk_(pk) {}
+
+  void field(std::string_view key, std::optional<std::string_view> v) {
+    begin(key);
+    if (v)
+      pack_str(pk_, *v);
+    else
+      pk_.pack_nil();
+  }
+  void field(std::string_view key, std::optional<int64_t> v) {
+    begin(key);
+    if (v)
+      pk_.pack_int64(*v);
+    else
+      pk_.pack_nil();
+  }
+  void field(std::string_view key, std::optional<double> v) {
+    begin(key);
+    if (v)
+      pk_.pack_double(*v);
+    else
+      pk_.pack_nil();
+  }
+  void field(std::string_view key, std::string_view v) {
+    begin(key);
+    pack_str(pk_, v);
+  }
+  void field(std::string_view key, int64_t v) {
+    begin(key);
+    pk_.pack_int64(v);
+  }
+  void field(std::string_view key, double v) {
+    begin(key);
+    pk_.pack_double(v);
+  }
+  void field(std::string_view key, bool v) {
+    begin(key);
+    v ? pk_.pack_true() : pk_.pack_false();
+  }
+  template <class F>
+  void map(std::string_view key, int size, F&& body) {
+    begin(key);
+    pk_.pack_map(static_cast<uint32_t>(size));
+    const int outer = count_;
+    count_ = 0;
+    body();
+    expect(key, size);
+    count_ = outer;
+  }
+
+  static void pack(Packer& pk, const Task& task, const StepInfo& info) {
+    pk.pack_map(kStepInfoFields);
+    InfoPacker w(pk);
+    visit_step_info(task, info, w);
+    w.expect("info", kStepInfoFields);
+  }
+
+ private:
+  void begin(std::string_view key) {
+    ++count_;
+    pack_str(pk_, key);
+  }
+  void expect(std::string_view where, int size) const {
+    if (count_ != size) {
+      throw std::logic_error(
+          fmt::format("{}: visit_step_info packed {} fields, declared {}", where, count_, size));
+    }
+  }
+
+  Packer& pk_;
+  int count_ = 0;
+};
 
 // obs, reward, terminated, truncated, info: 5 key/value pairs.
-void pack_step_fields(Packer& pk, const Task& task, const StepResult& r) {
+void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool act_features) {
   pack_str(pk, "obs");
-  pack_obs(pk, r.obs);
+  pack_obs(pk, r.obs, act_features);
   pack_str(pk, "reward");
   pk.pack_double(r.reward);
   pack_str(pk, "terminated");
@@ -208,7 +271,7 @@ void pack_step_fields(Packer& pk, const Task& task, const StepResult& r) {
   pack_str(pk, "truncated");
   r.truncated ? pk.pack_true() : pk.pack_false();
   pack_str(pk, "info");
-  pack_info(pk, task, r.info);
+  InfoPacker::pack(pk, task, r.info);
 }
 
 void pack_error_map(Packer& pk, const RequestError& e) {
@@ -237,11 +300,13 @@ struct Server::Impl {
   struct Session {
     std::string id;
     Env env;
-    bool pooled;
+    bool pooled;        // stepped on the pool (its strand), not on the I/O thread
+    bool act_features;  // its obs maps carry act_features (asked for in `make`; forks inherit)
     std::optional<asio::strand<asio::thread_pool::executor_type>> strand;
     std::atomic<int64_t> last_used{now_ns()};
     std::atomic<int> in_flight{0};
-    Session(std::string i, Env e, bool p) : id(std::move(i)), env(std::move(e)), pooled(p) {}
+    Session(std::string i, Env e, bool p, bool af)
+        : id(std::move(i)), env(std::move(e)), pooled(p), act_features(af) {}
   };
 
   struct Endpoint {
@@ -435,16 +500,19 @@ struct Server::Impl {
     return it->second;
   }
 
-  std::shared_ptr<Session> add_session(Env env) {
+  // Steps costing more than one plain exchange (MR lookahead) go to the pool; a cheap step takes
+  // about a microsecond, less than a thread hop.
+  static bool runs_on_pool(const Env& env) { return env.step_cost() > 1; }
+
+  std::shared_ptr<Session> add_session(Env env, bool act_features) {
     if (sessions.size() >= opt.max_sessions) {
       fail(ErrorCode::kTooManySessions,
            fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
                        opt.max_sessions));
     }
-    const auto mode = env.reward_config().mode;
-    const bool pooled = mode == RewardMode::kMr || mode == RewardMode::kMrDelta;
-    auto s = std::make_shared<Session>(new_session_id(), std::move(env), pooled);
-    if (pooled) s->strand.emplace(asio::make_strand(pool.get_executor()));
+    const bool on_pool = runs_on_pool(env);
+    auto s = std::make_shared<Session>(new_session_id(), std::move(env), on_pool, act_features);
+    if (on_pool) s->strand.emplace(asio::make_strand(pool.get_executor()));
     sessions.emplace(s->id, s);
     n_sessions = sessions.size();
     return s;
@@ -474,150 +542,215 @@ struct Server::Impl {
     });
   }
 
-  // `to` is moved from only by the final hand-off, so that a failure before it can still reply.
-  void dispatch(const std::string& op, const msgpack::object& req, ReplyTo& to) {
-    if (op == "ping") {
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, to.id, true, 1);
-      pack_str(pk, "pong");
-      pk.pack_true();
-      send(to, b);
-    } else if (op == "hello") {
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, to.id, true, 5);
-      pack_str(pk, "protocol");
-      pk.pack_int32(kProtocolVersion);
-      pack_str(pk, "server");
-      pack_str(pk, "collabgym 0.1.0");
-      pack_str(pk, "ops");
-      pack_json(pk, operation_names());
-      pack_str(pk, "limits");
-      pack_json(pk, {{"max_message_bytes", opt.max_message_bytes},
-                     {"max_sessions", opt.max_sessions},
-                     {"idle_timeout_s", opt.idle_timeout_s},
-                     {"max_batch", opt.max_batch}});
-      pack_str(pk, "capabilities");
-      pack_json(pk, {"act", "text", "fork", "step_many"});
-      send(to, b);
-    } else if (op == "list") {
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, to.id, true, 1);
-      pack_str(pk, "ids");
-      pack_json(pk, registry.ids());
-      send(to, b);
-    } else if (op == "stats") {
-      const ServerStats st = snapshot();
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, to.id, true, 5);
-      put(pk, "sessions", st.sessions);
-      put(pk, "requests", st.requests);
-      put(pk, "errors", st.errors);
-      put(pk, "steps", st.steps);
-      put(pk, "uptime_s", st.uptime_s);
-      send(to, b);
-    } else if (op == "spec" || op == "make") {
-      const std::string env_id = require_str(req, "env_id");
-      const nlohmann::json options = optional_options(req);
-      Env env = registry.make(env_id, options);
-      const nlohmann::json spec = env.spec();
-      msgpack::sbuffer b;
-      Packer pk(b);
-      if (op == "make") {
-        auto s = add_session(std::move(env));
-        spdlog::debug("session {} made ({})", s->id, env_id);
-        begin_reply(pk, to.id, true, 2);
-        pack_str(pk, "session");
-        pack_str(pk, s->id);
-      } else {
-        begin_reply(pk, to.id, true, 1);
-      }
-      pack_str(pk, "spec");
-      pack_json(pk, spec);
-      send(to, b);
-    } else if (op == "reset") {
-      auto s = find_session(req);
-      std::optional<uint64_t> seed;
-      if (const auto* sv = find_key(req, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
-        if (sv->type != msgpack::type::POSITIVE_INTEGER) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
-        }
-        seed = sv->via.u64;
-      }
-      nlohmann::json options = optional_options(req);
-      const auto id = to.id;
-      on_session(s, std::move(to), [seed, options = std::move(options), id](Session& sess) {
-        const ResetResult r = sess.env.reset(seed, options);
-        msgpack::sbuffer b;
-        Packer pk(b);
-        begin_reply(pk, id, true, 3);
-        pack_str(pk, "obs");
-        pack_obs(pk, r.obs);
-        pack_str(pk, "seed");
-        pk.pack_uint64(r.seed);
-        pack_str(pk, "info");
-        pk.pack_map(0);
-        return b;
-      });
-    } else if (op == "step") {
-      auto s = find_session(req);
-      Action action = decode_action(require(req, "action"), "field 'action'");
-      const auto id = to.id;
-      on_session(s, std::move(to), [this, action = std::move(action), id](Session& sess) {
-        const StepResult r = sess.env.step(action);
-        ++n_steps;
-        msgpack::sbuffer b;
-        Packer pk(b);
-        begin_reply(pk, id, true, 5);
-        pack_step_fields(pk, sess.env.task(), r);
-        return b;
-      });
-    } else if (op == "step_many") {
-      step_many(req, to);
-    } else if (op == "fork") {
-      auto s = find_session(req);
-      if (sessions.size() >= opt.max_sessions) {
-        fail(ErrorCode::kTooManySessions,
-             fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
-                         opt.max_sessions));
-      }
-      if (!s->pooled) {
-        auto copy = add_session(s->env.clone());
-        send(to, session_reply(to.id, copy->id));
-        return;
-      }
-      ++s->in_flight;
-      ++pending;
-      asio::post(*s->strand, [this, s, to = std::move(to)]() mutable {
-        auto env = std::make_shared<Env>(s->env.clone());
-        asio::post(io, [this, s, env, to = std::move(to)]() mutable {
-          --s->in_flight;
-          --pending;
-          send(to, guarded(to.id,
-                           [&] { return session_reply(to.id, add_session(std::move(*env))->id); }));
-          drain(*to.ep);
-          maybe_finish();
-        });
-      });
-    } else if (op == "close") {
-      auto s = find_session(req);
-      const auto id = to.id;
-      on_session(s, std::move(to), [id](Session&) {
-        msgpack::sbuffer b;
-        Packer pk(b);
-        begin_reply(pk, id, true, 0);
-        return b;
-      });
-      sessions.erase(s->id);  // requests already queued on its strand still complete
-      n_sessions = sessions.size();
-    } else {
-      fail(ErrorCode::kUnknownOp, fmt::format("unknown op '{}'; expected one of: {}", op,
-                                              fmt::join(operation_names(), ", ")));
+  // ---- operations (I/O thread) ----
+  //
+  // One handler per op. `to` is moved from only by the final hand-off, so that a failure before
+  // it can still reply.
+  using Handler = void (Impl::*)(const msgpack::object& req, ReplyTo& to);
+  struct Operation {
+    std::string_view name;
+    Handler handler;
+  };
+
+  static const Operation* find_operation(std::string_view op) {
+    static constexpr std::array<Operation, kOperations.size()> kTable{{
+        {"hello", &Impl::op_hello},
+        {"list", &Impl::op_list},
+        {"spec", &Impl::op_spec},
+        {"make", &Impl::op_make},
+        {"reset", &Impl::op_reset},
+        {"step", &Impl::op_step},
+        {"step_many", &Impl::op_step_many},
+        {"fork", &Impl::op_fork},
+        {"close", &Impl::op_close},
+        {"ping", &Impl::op_ping},
+        {"stats", &Impl::op_stats},
+    }};
+    static_assert(
+        [] {
+          for (size_t i = 0; i < kTable.size(); ++i) {
+            if (kTable[i].name != kOperations[i]) return false;
+          }
+          return true;
+        }(),
+        "the dispatch table must list the ops of kOperations (bridge/protocol.h), in order");
+    for (const auto& o : kTable) {
+      if (o.name == op) return &o;
     }
+    return nullptr;
+  }
+
+  void dispatch(const std::string& op, const msgpack::object& req, ReplyTo& to) {
+    const Operation* o = find_operation(op);
+    if (o == nullptr) {
+      fail(ErrorCode::kUnknownOp,
+           fmt::format("unknown op '{}'; expected one of: {}", op, fmt::join(kOperations, ", ")));
+    }
+    (this->*(o->handler))(req, to);
+  }
+
+  void op_ping(const msgpack::object&, ReplyTo& to) {
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 1);
+    pack_str(pk, "pong");
+    pk.pack_true();
+    send(to, b);
+  }
+
+  void op_hello(const msgpack::object&, ReplyTo& to) {
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 6);
+    pack_str(pk, "protocol");
+    pk.pack_int32(kProtocolVersion);
+    pack_str(pk, "protocol_minor");
+    pk.pack_int32(kProtocolMinor);
+    pack_str(pk, "server");
+    pack_str(pk, fmt::format("collabgym {}", kVersion));
+    pack_str(pk, "ops");
+    pk.pack_array(static_cast<uint32_t>(kOperations.size()));
+    for (const auto name : kOperations) pack_str(pk, name);
+    pack_str(pk, "limits");
+    pack_json(pk, {{"max_message_bytes", opt.max_message_bytes},
+                   {"max_sessions", opt.max_sessions},
+                   {"idle_timeout_s", opt.idle_timeout_s},
+                   {"max_batch", opt.max_batch}});
+    pack_str(pk, "capabilities");
+    pk.pack_array(static_cast<uint32_t>(kCapabilities.size()));
+    for (const auto name : kCapabilities) pack_str(pk, name);
+    send(to, b);
+  }
+
+  void op_list(const msgpack::object&, ReplyTo& to) {
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 1);
+    pack_str(pk, "ids");
+    pack_json(pk, registry.ids());
+    send(to, b);
+  }
+
+  void op_stats(const msgpack::object&, ReplyTo& to) {
+    const ServerStats st = snapshot();
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 5);
+    put(pk, "sessions", st.sessions);
+    put(pk, "requests", st.requests);
+    put(pk, "errors", st.errors);
+    put(pk, "steps", st.steps);
+    put(pk, "uptime_s", st.uptime_s);
+    send(to, b);
+  }
+
+  void op_spec(const msgpack::object& req, ReplyTo& to) {
+    const Env env = registry.make(require_str(req, "env_id"), optional_options(req));
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 1);
+    pack_str(pk, "spec");
+    pack_json(pk, env.spec());
+    send(to, b);
+  }
+
+  void op_make(const msgpack::object& req, ReplyTo& to) {
+    const std::string env_id = require_str(req, "env_id");
+    const nlohmann::json options = optional_options(req);
+    const bool act_features = optional_bool(req, "act_features");
+    auto s = add_session(registry.make(env_id, options), act_features);
+    spdlog::debug("session {} made ({})", s->id, env_id);
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, to.id, true, 2);
+    pack_str(pk, "session");
+    pack_str(pk, s->id);
+    pack_str(pk, "spec");
+    pack_json(pk, s->env.spec());  // nothing is in flight on a session just made
+    send(to, b);
+  }
+
+  void op_reset(const msgpack::object& req, ReplyTo& to) {
+    auto s = find_session(req);
+    std::optional<uint64_t> seed;
+    if (const auto* sv = find_key(req, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
+      if (sv->type != msgpack::type::POSITIVE_INTEGER) {
+        fail(ErrorCode::kWrongType,
+             fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
+      }
+      seed = sv->via.u64;
+    }
+    nlohmann::json options = optional_options(req);
+    const auto id = to.id;
+    on_session(s, std::move(to), [seed, options = std::move(options), id](Session& sess) {
+      const ResetResult r = sess.env.reset(seed, options);
+      msgpack::sbuffer b;
+      Packer pk(b);
+      begin_reply(pk, id, true, 3);
+      pack_str(pk, "obs");
+      pack_obs(pk, r.obs, sess.act_features);
+      pack_str(pk, "seed");
+      pk.pack_uint64(r.seed);
+      pack_str(pk, "info");
+      pk.pack_map(0);
+      return b;
+    });
+  }
+
+  void op_step(const msgpack::object& req, ReplyTo& to) {
+    auto s = find_session(req);
+    Action action = decode_action(require(req, "action"), "field 'action'");
+    const auto id = to.id;
+    on_session(s, std::move(to), [this, action = std::move(action), id](Session& sess) {
+      const StepResult r = sess.env.step(action);
+      ++n_steps;
+      msgpack::sbuffer b;
+      Packer pk(b);
+      begin_reply(pk, id, true, 5);
+      pack_step_fields(pk, sess.env.task(), r, sess.act_features);
+      return b;
+    });
+  }
+
+  void op_fork(const msgpack::object& req, ReplyTo& to) {
+    auto s = find_session(req);
+    if (sessions.size() >= opt.max_sessions) {
+      fail(ErrorCode::kTooManySessions,
+           fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
+                       opt.max_sessions));
+    }
+    if (!s->pooled) {
+      auto copy = add_session(s->env.clone(), s->act_features);
+      send(to, session_reply(to.id, copy->id));
+      return;
+    }
+    ++s->in_flight;
+    ++pending;
+    asio::post(*s->strand, [this, s, to = std::move(to)]() mutable {
+      auto env = std::make_shared<Env>(s->env.clone());
+      asio::post(io, [this, s, env, to = std::move(to)]() mutable {
+        --s->in_flight;
+        --pending;
+        send(to, guarded(to.id, [&] {
+               return session_reply(to.id, add_session(std::move(*env), s->act_features)->id);
+             }));
+        drain(*to.ep);
+        maybe_finish();
+      });
+    });
+  }
+
+  void op_close(const msgpack::object& req, ReplyTo& to) {
+    auto s = find_session(req);
+    const auto id = to.id;
+    on_session(s, std::move(to), [id](Session&) {
+      msgpack::sbuffer b;
+      Packer pk(b);
+      begin_reply(pk, id, true, 0);
+      return b;
+    });
+    sessions.erase(s->id);  // requests already queued on its strand still complete
+    n_sessions = sessions.size();
   }
 
   static msgpack::sbuffer session_reply(const std::optional<uint64_t>& id,
@@ -640,7 +773,7 @@ struct Server::Impl {
       pk.pack_map(6);
       pack_str(pk, "ok");
       pk.pack_true();
-      pack_step_fields(pk, s.env.task(), r);
+      pack_step_fields(pk, s.env.task(), r, s.act_features);
     } catch (const std::exception& e) {
       b.clear();
       error_item(pk, classify(e));
@@ -657,7 +790,7 @@ struct Server::Impl {
     pack_error_map(pk, e);
   }
 
-  void step_many(const msgpack::object& req, ReplyTo& to) {
+  void op_step_many(const msgpack::object& req, ReplyTo& to) {
     const auto& steps = require(req, "steps");
     if (steps.type != msgpack::type::ARRAY) {
       fail(ErrorCode::kWrongType,

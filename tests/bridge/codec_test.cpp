@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <optional>
+#include <vector>
+
 #include "bridge/server.h"
 
 namespace collab::bridge {
@@ -37,6 +41,50 @@ TEST(Codec, ActionsEncodeAsProtocolSays) {
   EXPECT_EQ(encoded(WireAction::of_act(3)), 3);
   EXPECT_EQ(encoded(WireAction::of_text("hi")), "hi");
   EXPECT_EQ(encoded(WireAction{4, "hey"}), (nlohmann::json{{"act", 4}, {"text", "hey"}}));
+}
+
+// An obs map packed by hand: text, features, action_mask, turn, and act_features if given.
+msgpack::object_handle packed_obs(const std::vector<uint8_t>& mask,
+                                  const std::optional<std::vector<float>>& act_features) {
+  auto buf = std::make_shared<msgpack::sbuffer>();
+  msgpack::packer<msgpack::sbuffer> pk(*buf);
+  pk.pack_map(act_features ? 5 : 4);
+  pack_str(pk, "text");
+  pack_str(pk, "hi");
+  pack_str(pk, "features");
+  const float f[2] = {1.5f, -2};
+  pk.pack_bin(sizeof f);
+  pk.pack_bin_body(reinterpret_cast<const char*>(f), sizeof f);
+  pack_str(pk, "action_mask");
+  pk.pack_bin(static_cast<uint32_t>(mask.size()));
+  pk.pack_bin_body(reinterpret_cast<const char*>(mask.data()), static_cast<uint32_t>(mask.size()));
+  pack_str(pk, "turn");
+  pk.pack_int32(4);
+  if (act_features) {
+    pack_str(pk, "act_features");
+    const auto bytes = static_cast<uint32_t>(act_features->size() * sizeof(float));
+    pk.pack_bin(bytes);
+    pk.pack_bin_body(reinterpret_cast<const char*>(act_features->data()), bytes);
+  }
+  return msgpack::unpack(buf->data(), buf->size());
+}
+
+TEST(Codec, ObservationsDecodeActFeaturesOnlyWhenPresent) {
+  const WireObservation v1 = decode_observation(packed_obs({1, 0, 1}, std::nullopt).get());
+  EXPECT_EQ(v1.features, (std::vector<float>{1.5f, -2}));
+  EXPECT_FALSE(v1.has_act_features);
+  EXPECT_TRUE(v1.act_features.empty());
+  const std::vector<float> af{1, 2, 3, 4, 5, 6};  // A = 3, K = 2
+  const WireObservation v2 = decode_observation(packed_obs({1, 0, 1}, af).get());
+  EXPECT_TRUE(v2.has_act_features);
+  EXPECT_EQ(v2.act_features, af);
+  EXPECT_EQ(v2.num_act_features(), 2u);
+  const WireObservation k0 = decode_observation(packed_obs({1, 0, 1}, std::vector<float>{}).get());
+  EXPECT_TRUE(k0.has_act_features);
+  EXPECT_EQ(k0.num_act_features(), 0u);
+  // 4 values are not a whole number of rows of 3 acts.
+  EXPECT_THROW(decode_observation(packed_obs({1, 0, 1}, std::vector<float>{1, 2, 3, 4}).get()),
+               std::invalid_argument);
 }
 
 TEST(Endpoints, LoopbackDetection) {

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 #include <zmq.hpp>
 
@@ -13,6 +15,7 @@
 #include "bridge/client.h"
 #include "bridge/codec.h"
 #include "env/error.h"
+#include "env/version.h"
 #include "tasks/register_all.h"
 
 namespace collab::bridge {
@@ -52,39 +55,82 @@ ServerOptions opts(const std::string& bind = "tcp://127.0.0.1:0") {
 
 std::string ipc_path() { return "ipc:///tmp/collabgym-test-" + std::to_string(getpid()) + ".sock"; }
 
+// The tasks to check act features with: 20 Questions (K = 0) and, once it is registered, the
+// guess_number example (K > 0), so both shapes are covered.
+std::vector<std::string> act_feature_env_ids() {
+  std::vector<std::string> ids{"twenty_questions-v0"};
+  for (const auto& id : tasks::builtin_registry().ids()) {
+    if (id.rfind("guess_number-", 0) == 0) ids.push_back(id);
+  }
+  return ids;
+}
+
+nlohmann::json options_for(const std::string& env_id) {
+  nlohmann::json o = {{"reward", "mr"}};
+  if (env_id.rfind("twenty_questions-", 0) == 0) o["split"] = "test";
+  return o;
+}
+
 class Transports : public ::testing::TestWithParam<std::string> {};
 
+// Observations (act features included), rewards and info — content too — are the same over the
+// wire as in-process, bit for bit, in act and text mode.
 TEST_P(Transports, WireEqualsInProcess) {
   Running srv(opts(GetParam() == "ipc" ? ipc_path() : "tcp://127.0.0.1:0"));
   Client c(srv.endpoint(), 5s);
-  const nlohmann::json options = {{"reward", "mr"}, {"split", "test"}};
-  const auto made = c.make("twenty_questions-v0", options);
-  Env local = tasks::builtin_registry().make("twenty_questions-v0", options);
-  EXPECT_EQ(made.spec, local.spec());
-  auto expert = agents::make_agent("expert");
-  for (uint64_t seed : {1u, 2u, 3u}) {
-    const WireReset wr = c.reset(made.session, seed);
-    const ResetResult lr = local.reset(seed);
-    EXPECT_EQ(wr.obs.text, lr.obs.text);
-    EXPECT_EQ(wr.obs.features, lr.obs.features);
-    EXPECT_EQ(wr.seed, lr.seed);
-    Observation obs = lr.obs;
-    int turn = 0;
-    while (!local.done()) {
-      Rng rng = agents::policy_rng(local);
-      Action a = expert->act(local, obs, rng);
-      if (turn++ % 2 == 1) a = Action::from_text(local.task().render(*a.act));
-      const StepResult lr2 = local.step(a);
-      const WireStep ws =
-          c.step(made.session, a.act ? WireAction::of_act(*a.act) : WireAction::of_text(a.text));
-      EXPECT_EQ(ws.obs.text, lr2.obs.text);
-      EXPECT_EQ(ws.obs.features, lr2.obs.features);
-      EXPECT_EQ(ws.obs.action_mask, lr2.obs.action_mask);
-      EXPECT_EQ(ws.reward, lr2.reward);  // bit for bit
-      EXPECT_EQ(ws.terminated, lr2.terminated);
-      EXPECT_EQ(ws.truncated, lr2.truncated);
-      EXPECT_EQ(ws.info(), Env::info_json(local.task(), lr2.info));
-      obs = lr2.obs;
+  for (const auto& env_id : act_feature_env_ids()) {
+    SCOPED_TRACE(env_id);
+    const nlohmann::json options = options_for(env_id);
+    const auto made = c.make(env_id, options, /*act_features=*/true);
+    Env local = tasks::builtin_registry().make(env_id, options);
+    EXPECT_EQ(made.spec, local.spec());
+    const size_t A = static_cast<size_t>(local.num_acts());
+    const size_t K = static_cast<size_t>(local.num_act_features());
+    EXPECT_EQ(made.spec["observation_space"]["act_features"]["shape"], nlohmann::json({A, K}));
+    auto expert = agents::make_agent("expert");
+    int content_seen = 0;
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      const WireReset wr = c.reset(made.session, seed);
+      const ResetResult lr = local.reset(seed);
+      EXPECT_EQ(wr.obs.text, lr.obs.text);
+      EXPECT_EQ(wr.obs.features, lr.obs.features);
+      ASSERT_TRUE(wr.obs.has_act_features);
+      EXPECT_EQ(wr.obs.act_features, lr.obs.act_features);
+      EXPECT_EQ(wr.obs.act_features, local.observe().act_features);
+      EXPECT_EQ(wr.obs.act_features.size(), A * K);
+      EXPECT_EQ(wr.seed, lr.seed);
+      Observation obs = lr.obs;
+      expert->begin(local.spec(), seed);
+      int turn = 0;
+      while (!local.done()) {
+        Rng rng = agents::policy_rng(local);
+        Action a = agents::decide(*expert, local, obs, rng);
+        if (turn++ % 2 == 1 && a.act) {
+          a = Action::from_text(local.episode().render(*a.act, local.episode().compose(*a.act)));
+        }
+        const StepResult lr2 = local.step(a);
+        const WireStep ws =
+            c.step(made.session, a.act && a.text.empty() ? WireAction::of_act(*a.act)
+                                                         : WireAction{a.act, a.text});
+        EXPECT_EQ(ws.obs.text, lr2.obs.text);
+        EXPECT_EQ(ws.obs.features, lr2.obs.features);
+        EXPECT_EQ(ws.obs.act_features, lr2.obs.act_features);
+        EXPECT_EQ(ws.obs.act_features, local.observe().act_features);
+        EXPECT_EQ(ws.obs.num_act_features(), K);
+        EXPECT_EQ(ws.obs.action_mask, lr2.obs.action_mask);
+        EXPECT_EQ(ws.reward, lr2.reward);  // bit for bit
+        EXPECT_EQ(ws.terminated, lr2.terminated);
+        EXPECT_EQ(ws.truncated, lr2.truncated);
+        EXPECT_EQ(ws.info(), Env::info_json(local.task(), lr2.info));
+        ASSERT_TRUE(ws.info().contains("content")) << ws.info().dump();
+        EXPECT_EQ(ws.info()["content"].size(), 2u);
+        if (!lr2.info.content.empty()) ++content_seen;
+        obs = lr2.obs;
+      }
+    }
+    if (env_id.rfind("guess_number-", 0) == 0) {
+      EXPECT_GT(content_seen, 0) << "no step carried content (a number), so the wire's content "
+                                    "field was only checked when empty";
     }
   }
 }
@@ -130,6 +176,19 @@ TEST(Server, EveryErrorCodeIsAnsweredAsDocumented) {
       raw_code(
           {{"v", 1}, {"id", 7}, {"op", "make"}, {"env_id", "twenty_questions"}, {"options", 3}}),
       "wrong_type");
+  for (const nlohmann::json& bad :
+       {nlohmann::json(1), nlohmann::json("yes"), nlohmann::json({1})}) {
+    const auto reply = c.raw(body({{"v", 1},
+                                   {"id", 12},
+                                   {"op", "make"},
+                                   {"env_id", "twenty_questions-v0"},
+                                   {"act_features", bad}}),
+                             12);
+    EXPECT_EQ(reply["error"]["code"], "wrong_type") << reply.dump();
+    EXPECT_NE(reply["error"]["message"].get<std::string>().find("'act_features': expected bool"),
+              std::string::npos)
+        << reply.dump();
+  }
   EXPECT_EQ(code_of([&] { c.make("twenty_question-v0"); }), "unknown_env");
   EXPECT_EQ(code_of([&] { c.make("twenty_questions-v0", {{"mr_window", 99}}); }), "invalid_option");
   EXPECT_EQ(code_of([&] {
@@ -173,6 +232,99 @@ TEST(Server, EveryErrorCodeIsAnsweredAsDocumented) {
   EXPECT_EQ(code_of([&] { c.step(t2, WireAction::of_act(1)); }), "reset_needed");
   EXPECT_TRUE(c.ping());  // still serving
   EXPECT_GE(c.stats()["errors"].get<int>(), 20);
+}
+
+TEST(Server, HelloReportsVersionsOpsAndCapabilities) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  const auto h = c.hello();
+  EXPECT_EQ(h["protocol"], kProtocolVersion);
+  EXPECT_EQ(h["protocol_minor"], kProtocolMinor);
+  EXPECT_GE(h["protocol_minor"].get<int>(), 1);
+  EXPECT_EQ(h["server"], std::string("collabgym ") + kVersion);
+  EXPECT_EQ(h["ops"], nlohmann::json(operation_names()));
+  const auto caps = h["capabilities"].get<std::vector<std::string>>();
+  for (const char* cap : {"act", "text", "fork", "step_many", "act_features"})
+    EXPECT_NE(std::find(caps.begin(), caps.end(), cap), caps.end()) << cap;
+  // Every op listed is dispatched (none answers unknown_op).
+  for (const auto& op : operation_names()) {
+    const auto reply = c.raw(body({{"v", 1}, {"id", 77}, {"op", op}}), 77);
+    if (reply["ok"] == false) {
+      EXPECT_NE(reply["error"]["code"], "unknown_op") << op;
+    }
+  }
+}
+
+int32_t first_legal(const std::vector<uint8_t>& mask) {
+  const auto it = std::find(mask.begin(), mask.end(), 1);
+  EXPECT_NE(it, mask.end()) << "no legal act";
+  return static_cast<int32_t>(it - mask.begin());
+}
+
+// The obs map's keys in a raw (JSON-decoded) reply.
+std::set<std::string> obs_keys(const nlohmann::json& reply) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : reply.at("obs").items()) keys.insert(k);
+  return keys;
+}
+
+TEST(Server, ActFeaturesOnlyInSessionsThatAskForThem) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  const std::set<std::string> v1_keys{"text", "features", "action_mask", "turn"};
+  auto v1_with = v1_keys;
+  v1_with.insert("act_features");
+  for (const auto& env_id : act_feature_env_ids()) {
+    SCOPED_TRACE(env_id);
+    Env local = tasks::builtin_registry().make(env_id);
+    const size_t A = static_cast<size_t>(local.num_acts());
+    const size_t K = static_cast<size_t>(local.num_act_features());
+    EXPECT_EQ(K, local.spec()["act_features"].size());
+    // Raw requests: no field, `false`, nil -> exactly the v1 obs map; `true` -> act_features.
+    for (const nlohmann::json& flag :
+         {nlohmann::json(), nlohmann::json(false), nlohmann::json(true)}) {
+      nlohmann::json req = {{"v", 1}, {"id", 5}, {"op", "make"}, {"env_id", env_id}};
+      if (!flag.is_null()) req["act_features"] = flag;
+      const auto made = c.raw(body(req), 5);
+      ASSERT_EQ(made["ok"], true) << made.dump();
+      const auto session = made["session"].get<std::string>();
+      const auto reset =
+          c.raw(body({{"v", 1}, {"id", 6}, {"op", "reset"}, {"session", session}, {"seed", 3}}), 6);
+      const int32_t act = first_legal(reset["obs"]["action_mask"].get<std::vector<uint8_t>>());
+      const auto step = c.raw(
+          body({{"v", 1}, {"id", 7}, {"op", "step"}, {"session", session}, {"action", act}}), 7);
+      const bool asked = flag == true;
+      EXPECT_EQ(obs_keys(reset), asked ? v1_with : v1_keys) << reset.dump();
+      EXPECT_EQ(obs_keys(step), asked ? v1_with : v1_keys) << step.dump();
+      if (asked) {
+        EXPECT_EQ(step["obs"]["act_features"].size(), 4 * A * K);  // bytes
+      }
+      c.close(session);
+    }
+    // The typed client: values equal in-process, [A][K]; forks inherit the flag.
+    for (bool asked : {false, true}) {
+      const auto s = c.make(env_id, {}, asked).session;
+      const WireReset r = c.reset(s, 11);
+      const ResetResult lr = local.reset(11);
+      EXPECT_EQ(r.obs.has_act_features, asked);
+      EXPECT_EQ(r.obs.act_features, asked ? lr.obs.act_features : std::vector<float>{});
+      const int32_t act = first_legal(r.obs.action_mask);
+      const auto f = c.fork(s);
+      const WireStep fs = c.step(f, WireAction::of_act(act));
+      const StepResult ls = local.step(Action::from_act(act));
+      EXPECT_EQ(fs.obs.has_act_features, asked) << "fork copies the act_features flag";
+      if (asked) {
+        EXPECT_EQ(fs.obs.act_features, ls.obs.act_features);
+        EXPECT_EQ(fs.obs.num_act_features(), K);
+        EXPECT_EQ(fs.obs.act_features.size(), A * K);
+      }
+      // step_many items carry them too.
+      const auto many = c.step_many({{s, WireAction::of_act(act)}});
+      EXPECT_EQ(std::get<WireStep>(many.at(0)).obs.has_act_features, asked);
+      c.close(s);
+      c.close(f);
+    }
+  }
 }
 
 TEST(Server, StepManyKeepsOrderAndIsolatesItemErrors) {
@@ -361,6 +513,31 @@ TEST(Server, RefusesRemoteBindsWithoutPermissionAndBadOptions) {
   EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
   bad = opts("tcp://127.0.0.1:notaport");
   EXPECT_THROW(Server(tasks::builtin_registry(), bad), Error);
+}
+
+TEST(Client, RemoteVectorEnvCarriesActFeaturesWhenAsked) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  for (const auto& env_id : act_feature_env_ids()) {
+    SCOPED_TRACE(env_id);
+    RemoteVectorEnv v(c, env_id, 3, {{"reward", "terminal"}}, /*act_features=*/true);
+    Env local = tasks::builtin_registry().make(env_id, {{"reward", "terminal"}});
+    EXPECT_TRUE(v.act_features());
+    EXPECT_EQ(v.num_acts(), static_cast<size_t>(local.num_acts()));
+    EXPECT_EQ(v.num_act_features(), static_cast<size_t>(local.num_act_features()));
+    const auto first = v.reset(20);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_TRUE(first[i].obs.has_act_features);
+      EXPECT_EQ(first[i].obs.act_features, local.reset(20 + i).obs.act_features);
+    }
+    std::vector<WireAction> acts;
+    for (const auto& r : first) acts.push_back(WireAction::of_act(first_legal(r.obs.action_mask)));
+    const auto out = v.step(acts);
+    const StepResult ls = local.step(Action::from_act(*acts[2].act));  // local holds episode 22
+    EXPECT_EQ(std::get<WireStep>(out[2]).obs.act_features, ls.obs.act_features);
+    EXPECT_EQ(std::get<WireStep>(out[2]).obs.act_features.size(),
+              v.num_acts() * v.num_act_features());
+  }
 }
 
 TEST(Client, RemoteVectorEnvStepsManySessionsInOneMessage) {

@@ -18,13 +18,14 @@ OPS = {"hello", "list", "spec", "make", "reset", "step", "step_many", "fork", "c
 def test_hello(client: collabgym.Client) -> None:
     hello = client.hello()
     assert hello["protocol"] == 1
-    assert isinstance(hello["server"], str) and hello["server"]
+    assert hello["protocol_minor"] >= collabgym.PROTOCOL_MINOR
+    assert isinstance(hello["server"], str) and hello["server"].startswith("collabgym ")
     assert set(hello["ops"]) == OPS
     limits = hello["limits"]
     for key in ("max_message_bytes", "max_sessions", "idle_timeout_s", "max_batch"):
         assert key in limits, f"hello.limits lacks {key}: {limits}"
     assert limits["idle_timeout_s"] == pytest.approx(30)
-    assert {"act", "text", "fork", "step_many"} <= set(hello["capabilities"])
+    assert {"act", "text", "fork", "step_many", "act_features"} <= set(hello["capabilities"])
 
 
 def test_list_and_spec(client: collabgym.Client) -> None:
@@ -253,21 +254,27 @@ def test_step_many_low_level(server: Any, client: collabgym.Client) -> None:
         client.close(b)
 
 
-@pytest.mark.parametrize("reward", ["mr", "terminal"])
-def test_wire_matches_in_process_trace(server: Any, tmp_path: Any, reward: str) -> None:
+@pytest.mark.parametrize("task,reward", [("twenty_questions", "mr"),
+                                         ("twenty_questions", "terminal"),
+                                         ("guess_number", "terminal")])
+def test_wire_matches_in_process_trace(server: Any, client: collabgym.Client, tmp_path: Any,
+                                       task: str, reward: str) -> None:
     """docs/protocol.md: the same env, options, seed and actions give the same observations,
-    rewards and info over the wire as in-process (here: `collabgym run --trace`)."""
+    rewards and info (content included) over the wire as in-process (here: `collabgym run
+    --trace`). guess_number's answers carry a number, so info.content is checked non-empty."""
     import json
     import subprocess
 
     from conftest import REPO_ROOT, _binary
 
+    if not any(i.startswith(task + "-") for i in client.list()["ids"]):
+        pytest.skip(f"task {task} is not registered in this build")
     trace = tmp_path / "t.jsonl"
-    subprocess.run([str(_binary()), "run", "--task", "twenty_questions", "--agent", "expert",
+    subprocess.run([str(_binary()), "run", "--task", task, "--agent", "expert",
                     "-n", "2", "--seed", "5", "--reward", reward, "--trace", str(trace)],
                    check=True, capture_output=True, cwd=str(REPO_ROOT), timeout=60)
     lines = [json.loads(x) for x in trace.read_text().splitlines() if x.strip()]
-    episodes, checked = [], 0
+    episodes, checked, with_content = [], 0, 0
     for line in lines:
         if line["type"] == "header":
             episodes.append([line])
@@ -287,5 +294,9 @@ def test_wire_matches_in_process_trace(server: Any, tmp_path: Any, reward: str) 
                 assert (obs["text"], reward_, term, trunc) == \
                     (user["text"], user["reward"], user["terminated"], user["truncated"])
                 assert info == user["info"]
+                assert info["content"] == user["info"]["content"]
                 checked += 1
+                with_content += info["content"] != {"body": None, "number": None}
     assert checked > 2
+    if task == "guess_number":
+        assert with_content > 0, "no step carried content"

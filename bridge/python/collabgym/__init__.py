@@ -11,8 +11,8 @@ Quick start::
 See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
 """
 
-from .client import (DEFAULT_ENDPOINT, PROTOCOL_VERSION, Action, Client, decode_obs,
-                     encode_action)
+from .client import (DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Action, Client,
+                     decode_obs, encode_action, offers_act_features)
 from .env import CollabGymEnv, make
 from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
                      InvalidAction, InvalidOption, Malformed, MissingField, ResetNeeded,
@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "PROTOCOL_VERSION",
+    "PROTOCOL_MINOR",
     "DEFAULT_ENDPOINT",
     "HAVE_GYMNASIUM",
     "Action",
@@ -35,6 +36,7 @@ __all__ = [
     "make",
     "encode_action",
     "decode_obs",
+    "offers_act_features",
     "error_from_reply",
     "ERRORS_BY_CODE",
     "CollabGymError",

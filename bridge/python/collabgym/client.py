@@ -1,4 +1,4 @@
-"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1).
+"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1.1).
 
 One :class:`Client` owns one ZeroMQ DEALER socket. Each request gets a fresh unsigned request id;
 replies are matched to requests by id, so several requests may be in flight at once
@@ -21,14 +21,20 @@ from .errors import BadReply, CollabGymError, ServerTimeout, error_from_reply
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "PROTOCOL_MINOR",
     "DEFAULT_ENDPOINT",
     "Action",
     "Client",
     "encode_action",
     "decode_obs",
+    "offers_act_features",
 ]
 
+#: The major version, sent as ``v`` on every request.
 PROTOCOL_VERSION = 1
+#: The highest minor version this client understands (1: act features, see
+#: :func:`offers_act_features`). A server reports its own in ``hello``.
+PROTOCOL_MINOR = 1
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
@@ -77,10 +83,12 @@ def encode_action(action: Any) -> Union[int, str, Dict[str, Any]]:
 
 
 def decode_obs(obs: Any) -> Dict[str, Any]:
-    """Turns a wire observation into ``{text, features, action_mask, turn}``.
+    """Turns a wire observation into ``{text, features, action_mask, turn}``, plus
+    ``act_features`` when the session asked for them.
 
-    ``features`` becomes a writable ``np.float32`` array (decoded little-endian) and
-    ``action_mask`` a writable ``np.uint8`` array; both are copies owned by the caller.
+    ``features`` becomes a writable ``np.float32`` array (decoded little-endian), ``action_mask``
+    a writable ``np.uint8`` array, and ``act_features`` a writable ``np.float32`` array of shape
+    ``(A, K)`` (A = length of the mask; K may be 0); all are copies owned by the caller.
 
     Raises:
         BadReply: the observation does not have the documented shape.
@@ -95,12 +103,35 @@ def decode_obs(obs: Any) -> Dict[str, Any]:
                        f"{type(feats).__name__} of length {size}")
     if not isinstance(mask, (bytes, bytearray)):
         raise BadReply(f"obs.action_mask: expected bin, got {type(mask).__name__}")
-    return {
+    out = {
         "text": obs.get("text", ""),
         "features": np.frombuffer(feats, dtype="<f4").astype(np.float32, copy=True),
         "action_mask": np.frombuffer(mask, dtype=np.uint8).copy(),
         "turn": int(obs.get("turn", 0)),
     }
+    if "act_features" in obs:
+        out["act_features"] = _decode_act_features(obs["act_features"], len(mask))
+    return out
+
+
+def _decode_act_features(raw: Any, n_acts: int) -> np.ndarray:
+    """``act_features`` bin (A·K float32, little-endian, row-major) -> float32 array (A, K)."""
+    row = 4 * n_acts
+    if not isinstance(raw, (bytes, bytearray)) or (len(raw) % row if row else len(raw)):
+        size = len(raw) if hasattr(raw, "__len__") else "?"
+        raise BadReply(f"obs.act_features: expected bin of 4·A·K bytes with A = {n_acts}, got "
+                       f"{type(raw).__name__} of length {size}")
+    k = len(raw) // row if row else 0
+    return np.frombuffer(raw, dtype="<f4").reshape(n_acts, k).astype(np.float32, copy=True)
+
+
+def offers_act_features(hello: Mapping[str, Any]) -> bool:
+    """True when a ``hello`` reply says ``make`` accepts ``act_features`` (protocol 1.1+)."""
+    try:
+        minor = int(hello.get("protocol_minor") or 0)
+    except (TypeError, ValueError):
+        return False
+    return minor >= 1 and "act_features" in (hello.get("capabilities") or ())
 
 
 def _decode_results(reply: Dict[str, Any]) -> Dict[str, Any]:
@@ -140,6 +171,7 @@ class Client:
         self._next_id = 1
         self._pending: Set[int] = set()
         self._replies: Dict[int, Dict[str, Any]] = {}
+        self._hello: Optional[Dict[str, Any]] = None
 
     # ----------------------------------------------------------------------------- plumbing
 
@@ -320,8 +352,17 @@ class Client:
     # ----------------------------------------------------------------------------- operations
 
     def hello(self) -> Dict[str, Any]:
-        """``hello``: ``{protocol, server, ops, limits{...}, capabilities}``."""
-        return self.call("hello")
+        """``hello``: ``{protocol, protocol_minor, server, ops, limits{...}, capabilities}``
+        (``protocol_minor`` is absent from 1.0 servers)."""
+        self._hello = self.call("hello")
+        return self._hello
+
+    def server_info(self) -> Dict[str, Any]:
+        """The server's ``hello`` reply, asked once per client and then cached."""
+        if self._hello is None:
+            self.hello()
+        assert self._hello is not None
+        return self._hello
 
     def list(self) -> Dict[str, Any]:
         """``list``: ``{ids: [env ids]}``."""
@@ -331,9 +372,17 @@ class Client:
         """``spec``: ``{spec}`` for ``env_id`` with ``options``."""
         return self.call("spec", env_id=env_id, options=_opt_map(options))
 
-    def make(self, env_id: str, options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-        """``make``: creates a session; returns ``{session, spec}``."""
-        return self.call("make", env_id=env_id, options=_opt_map(options))
+    def make(self, env_id: str, options: Optional[Mapping[str, Any]] = None,
+             act_features: bool = False) -> Dict[str, Any]:
+        """``make``: creates a session; returns ``{session, spec}``.
+
+        ``act_features=True`` asks for per-act features in the session's observations (needs a
+        server that offers them: :func:`offers_act_features`); False sends the 1.0 request.
+        """
+        if not isinstance(act_features, (bool, np.bool_)):
+            raise TypeError(f"act_features: expected a bool, got {type(act_features).__name__}")
+        return self.call("make", env_id=env_id, options=_opt_map(options),
+                         act_features=True if act_features else None)
 
     def reset(self, session: str, seed: Optional[int] = None,
               options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:

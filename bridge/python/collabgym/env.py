@@ -6,7 +6,8 @@ One :class:`CollabGymEnv` is one server session. The API follows Gymnasium:
 * ``step(action) -> (obs, reward, terminated, truncated, info)``
 
 where ``obs`` is ``{"text": str, "features": np.float32[F], "action_mask": np.uint8[A],
-"turn": int}`` and ``action`` is an int (a dialogue-act index), a str (free text the task parses) or
+"turn": int}``, plus ``"act_features": np.float32[A, K]`` (per-act features; K may be 0) when the
+server offers them (protocol 1.1, see :func:`make`), and ``action`` is an int (a dialogue-act index), a str (free text the task parses) or
 a dict ``{"act"?: int, "text"?: str}``. Stepping before ``reset`` or after the episode ended raises
 :class:`~collabgym.errors.ResetNeeded` (from the server), never silently resets.
 
@@ -21,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from .client import DEFAULT_ENDPOINT, Client, encode_action
+from .client import DEFAULT_ENDPOINT, Client, encode_action, offers_act_features
 from .errors import ServerTimeout, UnknownSession
 from .spaces import action_space_from_spec, observation_space_from_spec
 
@@ -57,7 +58,9 @@ class CollabGymEnv:
         spec: the environment's spec (a dict, as ``collabgym spec`` prints it).
         options: the options the session was made with.
         action_space: ``Discrete(A)`` over dialogue acts.
-        observation_space: ``Dict(text, features, action_mask, turn)``.
+        observation_space: ``Dict(text, features, action_mask, turn)``, plus
+            ``act_features`` (``Box((A, K), float32)``) when :attr:`act_features`.
+        act_features: whether this session's observations carry ``act_features``.
         history: the conversation of the current episode, as ``(role, text)`` pairs with role
             ``"user"`` or ``"agent"``.
     """
@@ -66,7 +69,7 @@ class CollabGymEnv:
 
     def __init__(self, client_ref: _ClientRef, session: str, spec: Mapping[str, Any],
                  env_id: str, options: Mapping[str, Any],
-                 render_mode: Optional[str] = None) -> None:
+                 render_mode: Optional[str] = None, act_features: bool = False) -> None:
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode = {render_mode!r}: expected None or 'ansi'")
         self._ref = client_ref
@@ -76,8 +79,9 @@ class CollabGymEnv:
         self.env_id: str = env_id
         self.options: Dict[str, Any] = dict(options)
         self.render_mode = render_mode
+        self.act_features: bool = bool(act_features)
         self.action_space = action_space_from_spec(self.spec)
-        self.observation_space = observation_space_from_spec(self.spec)
+        self.observation_space = observation_space_from_spec(self.spec, self.act_features)
         self.history: List[Tuple[str, str]] = []
         self.last_obs: Optional[Obs] = None
         self.last_seed: Optional[int] = None
@@ -89,7 +93,8 @@ class CollabGymEnv:
     @classmethod
     def make(cls, env_id: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
              client: Optional[Client] = None, render_mode: Optional[str] = None,
-             options: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> "CollabGymEnv":
+             options: Optional[Mapping[str, Any]] = None, act_features: Optional[bool] = None,
+             **kw_options: Any) -> "CollabGymEnv":
         """See :func:`make`."""
         if not isinstance(env_id, str):
             raise TypeError(f"env_id: expected a str, got {type(env_id).__name__}")
@@ -98,12 +103,14 @@ class CollabGymEnv:
         ref = _ClientRef(client if client is not None else Client(endpoint, timeout),
                          owned=client is None)
         try:
-            reply = ref.client.make(env_id, opts)
+            want = resolve_act_features(ref.client, act_features)
+            reply = ref.client.make(env_id, opts, act_features=want)
         except BaseException:
             if ref.owned:
                 ref.client.close()
             raise
-        return cls(ref, reply["session"], reply.get("spec") or {}, env_id, opts, render_mode)
+        return cls(ref, reply["session"], reply.get("spec") or {}, env_id, opts, render_mode,
+                   act_features=want)
 
     # ------------------------------------------------------------------ properties
 
@@ -132,6 +139,13 @@ class CollabGymEnv:
     @property
     def num_features(self) -> int:
         return int(self.observation_space["features"].shape[0])
+
+    @property
+    def num_act_features(self) -> int:
+        """K, the number of features per act (0 when the session carries none)."""
+        if not self.act_features:
+            return 0
+        return int(self.observation_space["act_features"].shape[1])
 
     def act_index(self, name: str) -> int:
         """Index of the act called ``name``; raises KeyError naming it if there is none."""
@@ -204,7 +218,7 @@ class CollabGymEnv:
         self._check_open()
         reply = self._client.fork(self.session)
         child = CollabGymEnv(self._ref, reply["session"], self.spec, self.env_id, self.options,
-                             self.render_mode)
+                             self.render_mode, act_features=self.act_features)
         child.history = list(self.history)
         child.last_seed = self.last_seed
         if self.last_obs is not None:
@@ -247,9 +261,26 @@ class CollabGymEnv:
             raise RuntimeError(f"{self.env_id}: the environment is closed")
 
 
+def resolve_act_features(client: Client, act_features: Optional[bool]) -> bool:
+    """Whether to ask for act features: ``None`` = when the server offers them (one cached
+    ``hello``); True = required (ValueError if the server does not offer them); False = never."""
+    if act_features is not None and not isinstance(act_features, (bool, np.bool_)):
+        raise TypeError(f"act_features: expected a bool or None, got "
+                        f"{type(act_features).__name__}")
+    if act_features is not None and not act_features:
+        return False
+    offered = offers_act_features(client.server_info())
+    if act_features is not None and not offered:
+        raise ValueError(f"act_features=True: the server at {client.endpoint} does not offer "
+                         "act features (its hello lacks protocol_minor >= 1 and the "
+                         "'act_features' capability)")
+    return offered
+
+
 def make(env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0,
          client: Optional[Client] = None, render_mode: Optional[str] = None,
-         options: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> CollabGymEnv:
+         options: Optional[Mapping[str, Any]] = None, act_features: Optional[bool] = None,
+         **kw_options: Any) -> CollabGymEnv:
     """Creates an environment session on the server at ``endpoint``.
 
     Args:
@@ -260,9 +291,13 @@ def make(env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0
         render_mode: None or ``"ansi"``.
         options: environment options as a dict; ``**kw_options`` are merged over it
             (``reward="terminal"``, ``split="test"``, ``mr_window=2``, ...).
+        act_features: observations carry ``act_features`` (float32 ``(A, K)``) and the
+            observation space has the key. ``None`` (default): when the server offers them
+            (protocol 1.1; an older server gives the 1.0 observation); True: required
+            (ValueError otherwise); False: never.
 
     Raises:
         UnknownEnv, InvalidOption, TooManySessions, ServerTimeout: from the server.
     """
     return CollabGymEnv.make(env_id, endpoint, timeout, client, render_mode, options,
-                             **kw_options)
+                             act_features, **kw_options)

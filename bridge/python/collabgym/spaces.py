@@ -8,7 +8,8 @@ and ``contains`` / ``sample`` / ``seed``). Either way:
 * the action space is ``Discrete(A)`` over the act channel (free text is always allowed on top,
   see ``spec["action_space"]["text"]``);
 * the observation space is ``Dict(text=Text, features=Box(F, float32),
-  action_mask=MultiBinary(A), turn=Discrete(max_turns + 1))``.
+  action_mask=MultiBinary(A), turn=Discrete(max_turns + 1))``, plus
+  ``act_features=Box((A, K), float32)`` for sessions that carry per-act features (K may be 0).
 
 Note that ``gymnasium.spaces.Discrete.sample(mask=...)`` wants an ``np.int8`` mask: pass
 ``obs["action_mask"].astype(np.int8)``. The stand-in accepts any integer or bool mask.
@@ -39,6 +40,7 @@ __all__ = [
     "Dict",
     "action_space_from_spec",
     "observation_space_from_spec",
+    "act_features_shape",
     "TEXT_CHARSET",
     "MAX_TEXT_LENGTH",
     "batched_action_space",
@@ -258,6 +260,16 @@ def _n_features(spec: Mapping[str, Any]) -> int:
     return len(spec.get("features") or [])
 
 
+def act_features_shape(spec: Mapping[str, Any]) -> Tuple[int, int]:
+    """``(A, K)``: the shape of an observation's ``act_features`` (K = 0 when the task has
+    none, and for specs older than contract v2)."""
+    obs = spec.get("observation_space") or {}
+    af = obs.get("act_features") if isinstance(obs, Mapping) else None
+    if isinstance(af, Mapping) and af.get("shape") and len(af["shape"]) == 2:
+        return int(af["shape"][0]), int(af["shape"][1])
+    return _n_acts(spec), len(spec.get("act_features") or [])
+
+
 def action_space_from_spec(spec: Mapping[str, Any]) -> Any:
     """``Discrete(A)`` for the act channel (gymnasium's when available)."""
     n = _n_acts(spec)
@@ -266,25 +278,32 @@ def action_space_from_spec(spec: Mapping[str, Any]) -> Any:
     return Discrete(n)
 
 
-def observation_space_from_spec(spec: Mapping[str, Any]) -> Any:
-    """``Dict(text, features, action_mask, turn)`` (gymnasium's when available)."""
+def observation_space_from_spec(spec: Mapping[str, Any], act_features: bool = False) -> Any:
+    """``Dict(text, features, action_mask, turn)``, plus ``act_features`` (a float32 ``Box`` of
+    shape ``(A, K)``, unbounded) when ``act_features``; gymnasium's spaces when available."""
     n_feat, n_acts = _n_features(spec), _n_acts(spec)
     max_turns = int(spec.get("max_turns") or 0)
     turn_n = max_turns + 1 if max_turns > 0 else 2**31 - 1
     if _gym_spaces is not None:
         sp = _gym_spaces
-        return sp.Dict({
+        spaces = {
             "text": sp.Text(max_length=MAX_TEXT_LENGTH, min_length=0, charset=TEXT_CHARSET),
             "features": sp.Box(-np.inf, np.inf, (n_feat,), np.float32),
             "action_mask": sp.MultiBinary(n_acts),
             "turn": sp.Discrete(turn_n),
-        })
-    return Dict({
+        }
+        if act_features:
+            spaces["act_features"] = sp.Box(-np.inf, np.inf, act_features_shape(spec), np.float32)
+        return sp.Dict(spaces)
+    spaces = {
         "text": Text(MAX_TEXT_LENGTH),
         "features": Box(-np.inf, np.inf, (n_feat,), np.float32),
         "action_mask": MultiBinary(n_acts),
         "turn": Discrete(turn_n),
-    })
+    }
+    if act_features:
+        spaces["act_features"] = Box(-np.inf, np.inf, act_features_shape(spec), np.float32)
+    return Dict(spaces)
 
 
 def batched_action_space(single: Any, num_envs: int) -> Any:

@@ -27,9 +27,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from .client import DEFAULT_ENDPOINT, Client, decode_obs, encode_action
+from .env import resolve_act_features
 from .errors import (CollabGymError, InvalidAction, ServerTimeout, UnknownSession,
                      error_from_reply)
-from .spaces import action_space_from_spec, batched_action_space, observation_space_from_spec
+from .spaces import (act_features_shape, action_space_from_spec, batched_action_space,
+                     observation_space_from_spec)
 
 __all__ = ["VectorEnv"]
 
@@ -45,16 +47,19 @@ class VectorEnv:
         endpoint, timeout, client: as for :func:`collabgym.make` (a given client is shared and
             not closed by :meth:`close`).
         options / ``**kw_options``: environment options for every session.
+        act_features: as for :func:`collabgym.make` (default: when the server offers them).
 
     Batched observations are dicts ``{"features": float32 (N, F), "action_mask": uint8 (N, A),
-    "text": tuple of N str, "turn": int64 (N,)}``; fresh arrays on every call.
+    "text": tuple of N str, "turn": int64 (N,)}``, plus ``"act_features": float32 (N, A, K)`` when
+    :attr:`act_features`; fresh arrays on every call.
     """
 
     metadata: Dict[str, Any] = {"autoreset_mode": "next_step"}
 
     def __init__(self, env_id: str, num_envs: int, endpoint: str = DEFAULT_ENDPOINT, *,
                  timeout: float = 10.0, client: Optional[Client] = None,
-                 options: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> None:
+                 options: Optional[Mapping[str, Any]] = None,
+                 act_features: Optional[bool] = None, **kw_options: Any) -> None:
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)):
             raise TypeError(f"num_envs: expected an int, got {type(num_envs).__name__}")
         if num_envs < 1:
@@ -68,11 +73,13 @@ class VectorEnv:
         self.sessions: List[str] = []
         self._closed = False
         try:
-            limits = self.client.hello().get("limits") or {}
+            limits = self.client.server_info().get("limits") or {}
             self.max_batch = max(1, int(limits.get("max_batch") or 4096))
-            made = self.client.call_many(
-                [("make", {"env_id": env_id, "options": self.options})] * self.num_envs,
-                return_errors=True)
+            self.act_features: bool = resolve_act_features(self.client, act_features)
+            fields: Dict[str, Any] = {"env_id": env_id, "options": self.options}
+            if self.act_features:
+                fields["act_features"] = True
+            made = self.client.call_many([("make", fields)] * self.num_envs, return_errors=True)
             self.sessions = [r["session"] for r in made if not isinstance(r, CollabGymError)]
             errors = [r for r in made if isinstance(r, CollabGymError)]
             if errors:
@@ -82,10 +89,12 @@ class VectorEnv:
             raise
         self.spec: Dict[str, Any] = dict(made[0].get("spec") or {})
         self.single_action_space = action_space_from_spec(self.spec)
-        self.single_observation_space = observation_space_from_spec(self.spec)
+        self.single_observation_space = observation_space_from_spec(self.spec, self.act_features)
         self.action_space = batched_action_space(self.single_action_space, self.num_envs)
         self.num_acts = int(self.single_action_space.n)
         self.num_features = int(self.single_observation_space["features"].shape[0])
+        #: K, features per act (0 without act features).
+        self.num_act_features = act_features_shape(self.spec)[1] if self.act_features else 0
         n = self.num_envs
         self._needs_reset = np.ones(n, dtype=bool)
         self._masks = np.zeros((n, self.num_acts), dtype=np.uint8)
@@ -263,7 +272,7 @@ class VectorEnv:
         n = self.num_envs
         # Rows not written this call keep their current mask (never happens: every row is
         # either reset or stepped); features default to zeros.
-        return {
+        batch = {
             "features": np.zeros((n, self.num_features), dtype=np.float32),
             "action_mask": self._masks.copy(),
             "text": [""] * n,
@@ -272,6 +281,10 @@ class VectorEnv:
             "terminated": np.zeros(n, dtype=bool),
             "truncated": np.zeros(n, dtype=bool),
         }
+        if self.act_features:
+            batch["act_features"] = np.zeros((n, self.num_acts, self.num_act_features),
+                                             dtype=np.float32)
+        return batch
 
     def _write_obs(self, batch: Dict[str, Any], i: int, obs: Dict[str, Any]) -> None:
         feats, mask = obs["features"], obs["action_mask"]
@@ -279,6 +292,14 @@ class VectorEnv:
             raise CollabGymError(f"environment {i}: observation has {feats.size} features and "
                                  f"{mask.size} mask entries, expected {self.num_features} and "
                                  f"{self.num_acts}", code="bad_reply")
+        if self.act_features:
+            af = obs.get("act_features")
+            shape = (self.num_acts, self.num_act_features)
+            if af is None or af.shape != shape:
+                got = "none" if af is None else f"shape {af.shape}"
+                raise CollabGymError(f"environment {i}: act_features has {got}, expected {shape}",
+                                     code="bad_reply")
+            batch["act_features"][i] = af
         batch["features"][i] = feats
         batch["action_mask"][i] = mask
         batch["text"][i] = obs["text"]
@@ -293,8 +314,11 @@ class VectorEnv:
 
     @staticmethod
     def _obs(batch: Dict[str, Any]) -> Dict[str, Any]:
-        return {"features": batch["features"], "action_mask": batch["action_mask"],
-                "text": tuple(batch["text"]), "turn": batch["turn"]}
+        obs = {"features": batch["features"], "action_mask": batch["action_mask"],
+               "text": tuple(batch["text"]), "turn": batch["turn"]}
+        if "act_features" in batch:
+            obs["act_features"] = batch["act_features"]
+        return obs
 
 
 def _item_error(res: Any, i: int) -> CollabGymError:
