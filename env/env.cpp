@@ -96,6 +96,13 @@ void Env::require_live(const char* what) const {
 }
 
 ResetResult Env::reset(std::optional<uint64_t> seed, const nlohmann::json& options) {
+  ResetResult r;
+  r.obs = observe(reset_episode(seed, options, &r.seed));
+  return r;
+}
+
+std::string Env::reset_episode(std::optional<uint64_t> seed, const nlohmann::json& options,
+                               uint64_t* used_seed) {
   std::shared_ptr<const nlohmann::json> ep_opts;
   if (options.is_object() && !options.empty()) {
     ep_opts = std::make_shared<const nlohmann::json>(resolve_options(
@@ -128,7 +135,8 @@ ResetResult Env::reset(std::optional<uint64_t> seed, const nlohmann::json& optio
   mask_.assign(task_->acts().size(), 0);
   episode_->mask(mask_);
   prev_mr_ = conversation_reward();  // Φ at the start for mr_delta: R* of the opening
-  return ResetResult{observe(episode_->opening()), episode_seed_};
+  if (used_seed != nullptr) *used_seed = episode_seed_;
+  return episode_->opening();
 }
 
 std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_text,

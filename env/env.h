@@ -58,6 +58,11 @@ class Env {
   // `options` may override task options (split, noise…) for this episode only.
   ResetResult reset(std::optional<uint64_t> seed = std::nullopt,
                     const nlohmann::json& options = nlohmann::json::object());
+  // reset() without building an Observation: returns the opening text; the caller reads the
+  // arrays with observe_into (VectorEnv's autoreset path).
+  std::string reset_episode(std::optional<uint64_t> seed = std::nullopt,
+                            const nlohmann::json& options = nlohmann::json::object(),
+                            uint64_t* used_seed = nullptr);
   StepResult step(const Action& action);
   // step() writing the observation's arrays into `out` (no allocation for them; see
   // ObservationView): r.obs gets the text and turn only. Used by VectorEnv and the server.

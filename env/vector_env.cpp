@@ -45,7 +45,7 @@ ObservationView VectorEnv::row(size_t i) {
 }
 
 void VectorEnv::reset_row(size_t i, std::optional<uint64_t> seed) {
-  envs_[i].reset(seed);
+  envs_[i].reset_episode(seed);
   envs_[i].observe_into(row(i));
   returns_[i] = 0;
   needs_reset_[i] = 0;

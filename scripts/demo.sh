@@ -12,6 +12,10 @@ echo "== random vs passive vs expert on 20 Questions (test split, 200 episodes e
 "$BIN" run --task twenty_questions-v0 --split test --agent random --agent passive --agent expert \
   --episodes 200 --seed 0 --reward mr
 echo
+echo "== the tutorial task: guess the number (a guess carries its number; acts carry features) =="
+"$BIN" run --task guess_number --split test --agent random --agent passive --agent expert \
+  --episodes 200 --seed 0 --reward mr
+echo
 echo "== one expert game, from its trace =="
 TRACE="$(mktemp --suffix=.jsonl)"
 trap 'rm -f "$TRACE"' EXIT
