@@ -34,7 +34,7 @@ EpisodeRecord play_episode(Env& env, Agent& agent, uint64_t seed,
   ep.seed = seed;
   ResetResult rr = env.reset(seed, reset_options);
   agent.begin(env.spec(), rr.seed);
-  if (trace) trace->begin(env, rr, reset_options);
+  if (trace) trace->begin(env, rr, reset_options, agent.name());
   Observation obs = std::move(rr.obs);
   while (!env.done()) {
     Rng rng = policy_rng(env);

@@ -32,12 +32,13 @@ struct RunConfig {
   int episodes = 100;
   uint64_t seed = 0;  // episode i uses seed + i
   nlohmann::json reset_options = nlohmann::json::object();
-  std::ostream* trace = nullptr;  // JSON Lines trace of every episode (optional)
+  std::ostream* trace = nullptr;  // JSON Lines trace of every episode, naming the agent (optional)
   std::function<void(int done, int total)> progress;  // optional
 };
 
 // Plays one episode of `env` from `seed` with `agent` (randomness from policy_rng). Writes it to
-// `trace` and appends the agent's acts to `acts` when given. Env errors propagate.
+// `trace` (its header names agent.name()) and appends the agent's acts to `acts` when given. Env
+// errors propagate.
 EpisodeRecord play_episode(Env& env, Agent& agent, uint64_t seed,
                            const nlohmann::json& reset_options = nlohmann::json::object(),
                            TraceWriter* trace = nullptr, std::vector<int32_t>* acts = nullptr);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
 
 #include "env/error.h"
 #include "env/scenario.h"
@@ -71,6 +73,37 @@ std::string Registry::resolve(std::string_view id) const {
 
 std::string Registry::default_scenario_path(std::string_view id) const {
   return scenario_dir() + "/" + entries_.at(resolve(id)).default_scenario;
+}
+
+std::string Registry::task_name(std::string_view id) const { return entries_.at(resolve(id)).name; }
+
+ScenarioLookup Registry::find_scenario(std::string_view id, const std::string& name,
+                                       const std::string& hash,
+                                       const std::vector<std::string>& candidates) const {
+  const Entry& e = entries_.at(resolve(id));
+  std::vector<std::string> paths = candidates;
+  paths.push_back(scenario_dir() + "/" + e.name + "/" + name);
+  const std::string fallback = scenario_dir() + "/" + e.default_scenario;
+  paths.push_back(fallback);
+  ScenarioLookup out;
+  std::vector<std::filesystem::path> seen;
+  for (const auto& p : paths) {
+    const auto norm = std::filesystem::path(p).lexically_normal();
+    if (p.empty() || std::find(seen.begin(), seen.end(), norm) != seen.end()) continue;
+    seen.push_back(norm);
+    const char* role = p == fallback ? "the task's default scenario, " : "";
+    const std::optional<std::string> have = scenario_file_hash(p);
+    if (!have) {
+      out.searched.push_back(fmt::format("{} ({}no such file)", p, role));
+    } else if (*have != hash) {
+      out.searched.push_back(fmt::format("{} ({}hash {})", p, role, *have));
+    } else {
+      out.path = p;
+      out.searched.push_back(fmt::format("{} (found)", p));
+      break;
+    }
+  }
+  return out;
 }
 
 std::shared_ptr<const Task> Registry::task(std::string_view id,

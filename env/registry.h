@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,12 @@ namespace collab {
 
 // Builds a task from a scenario file path; throws ScenarioError on a bad file.
 using TaskFactory = std::function<std::shared_ptr<const Task>(const std::string& scenario_path)>;
+
+// Where Registry::find_scenario looked for a scenario identified by its content, and what it found.
+struct ScenarioLookup {
+  std::optional<std::string> path;    // the first candidate whose content hash matched
+  std::vector<std::string> searched;  // every candidate tried, "<path> (<why it did not match>)"
+};
 
 class Registry {
  public:
@@ -35,6 +42,17 @@ class Registry {
   // did-you-mean list, or naming the versions that exist.
   std::string resolve(std::string_view id) const;
   std::string default_scenario_path(std::string_view id) const;
+  // The task's name without the version ("twenty_questions" for "twenty_questions-v0").
+  std::string task_name(std::string_view id) const;
+
+  // Finds a scenario of task `id` by content: the file named `name` (a bare file name, e.g.
+  // "common.json") whose bytes hash to `hash` (ScenarioFile::hash). Tries `candidates` first
+  // (paths, in order), then scenario_dir()/<task>/<name>, then the task's default scenario; the
+  // first file with that hash wins, whatever its path. Reads files, never loads or caches a task.
+  // Throws UnknownTask for an unknown id.
+  ScenarioLookup find_scenario(std::string_view id, const std::string& name,
+                               const std::string& hash,
+                               const std::vector<std::string>& candidates = {}) const;
 
   // The task for `id` loaded from `scenario_path` (default scenario if empty). Tasks are immutable:
   // one instance per (id, file) is cached and shared. Thread-safe.

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "agents/agent.h"
 #include "agents/evaluate.h"
 #include "env/error.h"
@@ -51,6 +53,30 @@ TEST(Evaluate, IsDeterministicAndCountsEpisodes) {
   }
   EXPECT_GE(s1.stats.success.mean, 0.0);
   EXPECT_LE(s1.stats.success.mean, 1.0);
+}
+
+TEST(Evaluate, TraceHeadersNameTheAgentAndReplay) {
+  const Registry& reg = tasks::builtin_registry();
+  Env env = reg.make("guess_number", {{"reward", "terminal"}});
+  std::ostringstream out;
+  RunConfig cfg;
+  cfg.episodes = 2;
+  cfg.trace = &out;
+  for (const char* name : {"random", "expert"}) {
+    auto agent = make_agent(name);
+    evaluate(env, *agent, cfg);
+  }
+  std::vector<std::string> agents;
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["type"] == "header") agents.push_back(j.value("agent", "(none)"));
+  }
+  EXPECT_EQ(agents, (std::vector<std::string>{"random", "random", "expert", "expert"}));
+  std::istringstream in(out.str());
+  const ReplayReport report = replay_trace(in, "run.jsonl", reg);
+  EXPECT_EQ(report.episodes, 4);
+  EXPECT_EQ(report.agents, (std::vector<std::string>{"random", "expert"}));
 }
 
 }  // namespace
