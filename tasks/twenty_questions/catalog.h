@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "env/scenario.h"
@@ -40,8 +43,12 @@ struct Catalog {
   std::vector<Attribute> attributes;
   std::vector<Object> objects;
   std::vector<Persona> personas;
-  int patience = 20;          // questions (guesses included) before the user ends the game
-  int max_wrong_guesses = 5;  // wrong guesses before the user gives up
+  int patience = 20;          // questions (guesses included) before the user ends the game, >= 2
+  int max_wrong_guesses = 5;  // wrong guesses before the user gives up, in [1, patience]
+  // The user's first message: one of `openings` (drawn per episode) with "{questions}" filled in,
+  // or, for a hints_category persona, `category_opening` ("{category}", "{questions}").
+  std::vector<std::string> openings = default_openings();
+  std::string category_opening = kDefaultCategoryOpening;
   // Values again, attribute-major ([attribute * objects + object]): the hot loops scan one
   // attribute over all objects, so this layout keeps them in contiguous memory.
   std::vector<Value> by_attribute;
@@ -57,6 +64,10 @@ struct Catalog {
     return &bits[(attribute * 3 + static_cast<size_t>(v)) * words()];
   }
 
+  static std::vector<std::string> default_openings();
+  static constexpr const char* kDefaultCategoryOpening =
+      "I'm thinking of something in the category \"{category}\". You have {questions} questions.";
+
   // Validates everything; throws ScenarioError listing every problem with its JSON path.
   static Catalog load(const ScenarioFile& file);
   // Same checks, returning the problems instead of throwing (for `scenarios validate`).
@@ -64,6 +75,15 @@ struct Catalog {
 
  private:
   static Catalog parse(const ScenarioFile& file, Problems& problems);
+  void build_tables();
 };
+
+// Opening templates: text with "{name}" placeholders; "{{" and "}}" stand for literal braces.
+// The problem with `tmpl` given the allowed names (an unknown placeholder, a stray brace), if any.
+std::optional<std::string> template_problem(std::string_view tmpl,
+                                            const std::vector<std::string>& allowed);
+// Fills a template that has no problem; placeholders missing from `values` are left empty.
+std::string fill_template(std::string_view tmpl,
+                          const std::vector<std::pair<std::string, std::string>>& values);
 
 }  // namespace collab::tasks::twenty_questions

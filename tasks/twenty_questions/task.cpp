@@ -81,7 +81,7 @@ std::unique_ptr<Episode> TwentyQuestions::new_episode(Rng& rng, const nlohmann::
   }
   COLLAB_CHECK(persona != nullptr);
   const double noise = o.at("noise").is_number() ? o.at("noise").get<double>() : persona->noise;
-  const int variant = static_cast<int>(rng.below(3));
+  const int variant = static_cast<int>(rng.below(catalog_.openings.size()));
   return std::make_unique<Game>(this, target, persona, noise, variant);
 }
 

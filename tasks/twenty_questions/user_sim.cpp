@@ -49,16 +49,15 @@ Game::Game(const TwentyQuestions* task, size_t target, const Persona* persona, d
 
 std::string Game::opening() const {
   const auto& cat = task_->catalog();
+  const std::string questions = std::to_string(cat.patience);
   if (persona_->hints_category) {
-    return fmt::format("I'm thinking of something in the category \"{}\". You have {} questions.",
-                       cat.objects[target_].category, cat.patience);
+    return fill_template(cat.category_opening,
+                         {{"category", cat.objects[target_].category}, {"questions", questions}});
   }
-  static constexpr const char* kOpenings[] = {
-      "I'm thinking of something. You have {} yes-or-no questions to find it.",
-      "Guess what I have in mind! Ask me up to {} yes-or-no questions.",
-      "I've picked an everyday thing. {} questions, go.",
-  };
-  return fmt::format(fmt::runtime(kOpenings[opening_variant_ % 3]), cat.patience);
+  // new_episode draws the variant in [0, openings.size()); the modulo only guards the range.
+  const size_t n = cat.openings.size();
+  return fill_template(cat.openings[static_cast<size_t>(opening_variant_) % n],
+                       {{"questions", questions}});
 }
 
 UserReply Game::respond(const AgentTurn& turn, Rng& rng) {

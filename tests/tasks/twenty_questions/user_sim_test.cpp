@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+
 #include "env/error.h"
 #include "tests/tasks/twenty_questions/tq_test_util.h"
 
@@ -182,6 +185,117 @@ TEST(TwentyQuestionsUser, PersonasShapeTheOpeningAndTheNoise) {
     }
   }
   EXPECT_GT(wrong, 0);
+}
+
+}  // namespace
+}  // namespace collab::tasks::twenty_questions
+
+// ---- Openings come from the scenario (issue 14).
+
+namespace collab::tasks::twenty_questions {
+namespace {
+
+const char* kInstruments = R"({
+  "task": "twenty_questions",
+  "description": "Musical instruments.",
+  "user": {
+    "patience": 15, "max_wrong_guesses": 3,
+    "personas": [{"name": "player", "weight": 1, "noise": 0},
+                 {"name": "fan", "weight": 1, "noise": 0, "hints_category": true}],
+    "openings": ["I'm thinking of a musical instrument. You have {questions} yes-or-no questions.",
+                 "Name that instrument in {questions} questions!"],
+    "category_opening": "It's an instrument from the {category} family. {questions} questions."
+  },
+  "attributes": [
+    {"name": "strings", "question": "Does it have strings?", "phrases": ["strings", "stringed"]},
+    {"name": "blown", "question": "Do you blow into it?", "phrases": ["blow", "blown", "wind instrument"]},
+    {"name": "keys", "question": "Does it have keys?", "phrases": ["keys", "keyboard"]},
+    {"name": "electric", "question": "Does it need electricity?", "phrases": ["electricity", "electric"]},
+    {"name": "hit", "question": "Do you hit it to play it?", "phrases": ["hit", "strike"]},
+    {"name": "brass", "question": "Is it made of brass?", "phrases": ["brass"]},
+    {"name": "bigger_than_person", "question": "Is it bigger than a person?", "phrases": ["bigger than a person", "big"]},
+    {"name": "bow", "question": "Is it played with a bow?", "phrases": ["bow"]},
+    {"name": "reed", "question": "Does it use a reed?", "phrases": ["reed"]}
+  ],
+  "objects": [
+    {"name": "violin", "category": "string", "attributes": {"strings": "yes", "blown": "no", "keys": "no", "electric": "no", "hit": "no", "brass": "no", "bigger_than_person": "no", "bow": "yes", "reed": "no"}},
+    {"name": "cello", "category": "string", "attributes": {"strings": "yes", "blown": "no", "keys": "no", "electric": "no", "hit": "no", "brass": "no", "bigger_than_person": "yes", "bow": "yes", "reed": "no"}},
+    {"name": "guitar", "category": "string", "attributes": {"strings": "yes", "blown": "no", "keys": "no", "electric": "sometimes", "hit": "no", "brass": "no", "bigger_than_person": "no", "bow": "no", "reed": "no"}},
+    {"name": "trumpet", "category": "brass", "attributes": {"strings": "no", "blown": "yes", "keys": "no", "electric": "no", "hit": "no", "brass": "yes", "bigger_than_person": "no", "bow": "no", "reed": "no"}},
+    {"name": "tuba", "category": "brass", "attributes": {"strings": "no", "blown": "yes", "keys": "no", "electric": "no", "hit": "no", "brass": "yes", "bigger_than_person": "yes", "bow": "no", "reed": "no"}},
+    {"name": "flute", "category": "woodwind", "attributes": {"strings": "no", "blown": "yes", "keys": "no", "electric": "no", "hit": "no", "brass": "no", "bigger_than_person": "no", "bow": "no", "reed": "no"}},
+    {"name": "clarinet", "category": "woodwind", "attributes": {"strings": "no", "blown": "yes", "keys": "yes", "electric": "no", "hit": "no", "brass": "no", "bigger_than_person": "no", "bow": "no", "reed": "yes"}},
+    {"name": "saxophone", "synonyms": ["sax"], "category": "woodwind", "attributes": {"strings": "no", "blown": "yes", "keys": "yes", "electric": "no", "hit": "no", "brass": "yes", "bigger_than_person": "no", "bow": "no", "reed": "yes"}},
+    {"name": "synthesizer", "synonyms": ["synth"], "category": "keyboard", "attributes": {"strings": "no", "blown": "no", "keys": "yes", "electric": "yes", "hit": "no", "brass": "no", "bigger_than_person": "no", "bow": "no", "reed": "no"}},
+    {"name": "drum", "synonyms": ["drums", "drum kit"], "category": "percussion", "split": "test", "attributes": {"strings": "no", "blown": "no", "keys": "no", "electric": "no", "hit": "yes", "brass": "no", "bigger_than_person": "no", "bow": "no", "reed": "no"}},
+    {"name": "piano", "category": "keyboard", "split": "test", "attributes": {"strings": "yes", "blown": "no", "keys": "yes", "electric": "no", "hit": "no", "brass": "no", "bigger_than_person": "yes", "bow": "no", "reed": "no"}}
+  ]})";
+
+std::string write_scenario(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::set<std::string> openings_over_seeds(Env& env, uint64_t seeds) {
+  std::set<std::string> seen;
+  for (uint64_t seed = 0; seed < seeds; ++seed) seen.insert(env.reset(seed).obs.text);
+  return seen;
+}
+
+TEST(TwentyQuestionsUser, ACustomCatalogSpeaksItsOwnOpenings) {
+  const std::string path = write_scenario("tq_instruments.json", kInstruments);
+  Env player = make_env({{"scenario", path}, {"persona", "player"}, {"reward", "terminal"}});
+  EXPECT_EQ(tq(player).catalog().objects.size(), 11u);
+  const std::set<std::string> want = {
+      "I'm thinking of a musical instrument. You have 15 yes-or-no questions.",
+      "Name that instrument in 15 questions!"};
+  EXPECT_EQ(openings_over_seeds(player, 60), want);
+
+  Env fan = make_env({{"scenario", path}, {"persona", "fan"}, {"reward", "terminal"}});
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const std::string text = fan.reset(seed).obs.text;
+    EXPECT_EQ(text,
+              "It's an instrument from the " + target(fan).category + " family. 15 questions.");
+    EXPECT_EQ(text.find("everyday"), std::string::npos);
+  }
+  // The catalog plays: its text forms parse back, so the expert can solve it.
+  fan.reset(3);
+  EXPECT_EQ(fan.step(Action::from_text("Is it a " + fan.episode().goal() + "?")).info.understood,
+            true);
+}
+
+TEST(TwentyQuestionsUser, TheShippedScenariosKeepTodaysOpenings) {
+  const std::vector<std::string> today = {
+      "I'm thinking of something. You have 20 yes-or-no questions to find it.",
+      "Guess what I have in mind! Ask me up to 20 yes-or-no questions.",
+      "I've picked an everyday thing. 20 questions, go.",
+  };
+  for (const char* name : {"common", "small"}) {
+    const std::string path = scenario_dir() + "/twenty_questions/" + name + ".json";
+    Env careful = make_env({{"scenario", path}, {"persona", "careful"}, {"reward", "terminal"}});
+    EXPECT_EQ(openings_over_seeds(careful, 60), std::set<std::string>(today.begin(), today.end()))
+        << path;
+    Env chatty = make_env({{"scenario", path}, {"persona", "chatty"}, {"reward", "terminal"}});
+    for (uint64_t seed = 0; seed < 10; ++seed) {
+      const std::string text = chatty.reset(seed).obs.text;
+      EXPECT_EQ(text, "I'm thinking of something in the category \"" + target(chatty).category +
+                          "\". You have 20 questions.");
+    }
+  }
+  // Without "openings" a catalog gets the same three templates.
+  EXPECT_EQ(Catalog{}.openings, Catalog::default_openings());
+  EXPECT_EQ(Catalog{}.openings.size(), 3u);
+}
+
+// new_episode (task.cpp) must draw the opening variant from openings.size(), not a fixed 3.
+TEST(TwentyQuestionsUser, EveryOpeningOfTheScenarioCanBeDrawn) {
+  nlohmann::json j = nlohmann::json::parse(kInstruments);
+  j["user"]["openings"] = {"One: {questions}.", "Two: {questions}.", "Three: {questions}.",
+                           "Four: {questions}.", "Five: {questions}."};
+  const std::string path = write_scenario("tq_five_openings.json", j.dump());
+  Env env = make_env({{"scenario", path}, {"persona", "player"}, {"reward", "terminal"}});
+  EXPECT_EQ(openings_over_seeds(env, 200).size(), 5u);
 }
 
 }  // namespace
