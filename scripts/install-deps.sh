@@ -10,6 +10,9 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   libtorch-dev libopenblas0-pthread
   python3-zmq python3-msgpack python3-numpy python3-pytest
+  # Gymnasium's own dependencies: tests/python runs Gymnasium's check_env with the Gymnasium
+  # source kept beside the repository (../shared/third_party/gymnasium; Debian 12 has no package).
+  python3-cloudpickle python3-typing-extensions
 )
 
 missing=()

@@ -2,7 +2,8 @@
 
 The server binary is ``$COLLABGYM_BIN`` (default ``build/cli/collabgym`` under the repository root).
 If it is missing or has no ``serve`` command, the tests that need a server are skipped with a
-message saying so.
+message saying so. gymnasium is used when importable, else from the shared Gymnasium source beside
+the repository (gymnasium_support.py); ``COLLABGYM_TEST_GYMNASIUM=0`` runs without it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, List, Sequence
+from typing import Any, Iterator, List, Sequence
 
 import pytest
 
+import gymnasium_support
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "bridge" / "python"))
+# Before collabgym is imported: it decides then whether its env is a gymnasium.Env.
+GYMNASIUM_STATUS = gymnasium_support.setup()
 
 import collabgym  # noqa: E402
 
@@ -149,3 +154,7 @@ def client(server: ServerProcess) -> Iterator[collabgym.Client]:
 def env(server: ServerProcess) -> Iterator[collabgym.CollabGymEnv]:
     with collabgym.make(ENV_ID, endpoint=server.endpoint, timeout=5.0, **FAST) as e:
         yield e
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"collabgym: gymnasium: {GYMNASIUM_STATUS}; server binary: {_binary()}"

@@ -44,8 +44,8 @@ def test_hello_offers_act_features(client: collabgym.Client) -> None:
 def test_env_gets_act_features_by_default(server: Any, client: collabgym.Client) -> None:
     for env_id in _env_ids(client):
         with collabgym.make(env_id, endpoint=server.endpoint, reward="terminal") as env:
-            spec_shape = tuple(env.spec["observation_space"]["act_features"]["shape"])
-            A, K = len(env.spec["acts"]), len(env.spec["act_features"])
+            spec_shape = tuple(env.collab_spec["observation_space"]["act_features"]["shape"])
+            A, K = len(env.collab_spec["acts"]), len(env.collab_spec["act_features"])
             assert spec_shape == (A, K), env_id
             assert env.act_features is True and env.num_act_features == K
             space = env.observation_space["act_features"]
@@ -145,7 +145,7 @@ def test_vector_env_stacks_act_features(server: Any, client: collabgym.Client) -
         with collabgym.VectorEnv(env_id, 3, endpoint=server.endpoint, reward="terminal") as venv, \
                 collabgym.make(env_id, endpoint=server.endpoint, reward="terminal") as single:
             A, K = venv.num_acts, venv.num_act_features
-            assert venv.act_features and K == len(venv.spec["act_features"])
+            assert venv.act_features and K == len(venv.collab_spec["act_features"])
             assert venv.single_observation_space["act_features"].shape == (A, K)
             obs, _ = venv.reset(seed=50)
             assert obs["act_features"].shape == (3, A, K)
@@ -167,7 +167,7 @@ def test_info_content(server: Any, client: collabgym.Client) -> None:
     for env_id in _env_ids(client):
         with collabgym.make(env_id, endpoint=server.endpoint, reward="terminal") as env:
             obs, _ = env.reset(seed=6)
-            for _ in range(env.spec.get("max_turns") or 30):
+            for _ in range(env.collab_spec.get("max_turns") or 30):
                 obs, _, term, trunc, info = env.step(_legal(obs))
                 content = info["content"]
                 assert set(content) == {"body", "number"}, info

@@ -48,7 +48,7 @@ def test_ping_stats(client: collabgym.Client) -> None:
 
 def test_make_reset_step_by_act(env: collabgym.CollabGymEnv) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", env.session)
-    n_acts, n_feat = len(env.spec["acts"]), len(env.spec["features"])
+    n_acts, n_feat = len(env.collab_spec["acts"]), len(env.collab_spec["features"])
     obs, info = env.reset(seed=42)
     assert info["seed"] == 42 and env.last_seed == 42
     assert isinstance(obs["text"], str) and obs["text"]
@@ -207,14 +207,14 @@ def test_episode_end_then_reset_needed(env: collabgym.CollabGymEnv) -> None:
 
 
 def test_spaces(env: collabgym.CollabGymEnv) -> None:
-    assert env.action_space.n == len(env.spec["acts"])
+    assert env.action_space.n == len(env.collab_spec["acts"])
     obs, _ = env.reset(seed=5)
     mask = obs["action_mask"]
     if collabgym.HAVE_GYMNASIUM:
         act = env.action_space.sample(mask=mask.astype(np.int8))
     else:
         act = env.action_space.sample(mask=mask)
-        assert env.observation_space["features"].shape == (len(env.spec["features"]),)
+        assert env.observation_space["features"].shape == (len(env.collab_spec["features"]),)
         assert env.observation_space["action_mask"].n == mask.size
     assert env.action_space.contains(act) and mask[act] == 1
     env.step(act)

@@ -43,7 +43,7 @@ def test_reset_shapes_and_seeds(server: Any) -> None:
 def _run(endpoint: str, seed: int, steps: int) -> Tuple[List[Tuple], List[dict]]:
     with collabgym.VectorEnv(ENV_ID, N, endpoint=endpoint, **FAST) as venv:
         obs, _ = venv.reset(seed=seed)
-        policy = _guess_policy(venv.spec["acts"], seed)
+        policy = _guess_policy(venv.collab_spec["acts"], seed)
         trace, all_infos = [], []
         for _ in range(steps):
             acts = policy(obs["action_mask"])
@@ -59,7 +59,7 @@ def test_autoreset_next_step(server: Any) -> None:
     with collabgym.VectorEnv(ENV_ID, N, endpoint=server.endpoint, **FAST) as venv:
         obs, _ = venv.reset(seed=7)
         fresh_mask = obs["action_mask"][0].copy()
-        policy = _guess_policy(venv.spec["acts"], 7)
+        policy = _guess_policy(venv.collab_spec["acts"], 7)
         seen_end = 0
         for _ in range(30):
             prev_ended = None

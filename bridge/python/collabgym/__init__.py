@@ -8,12 +8,16 @@ Quick start::
         obs, info = env.reset(seed=42)
         obs, reward, terminated, truncated, info = env.step("Is it alive?")
 
+With gymnasium installed, ``CollabGymEnv`` is a ``gymnasium.Env`` and
+``collabgym.register_envs(endpoint)`` registers every served id as ``collabgym/<id>`` for
+``gymnasium.make``.
+
 See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
 """
 
 from .client import (DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Action, Client,
                      decode_obs, encode_action, offers_act_features)
-from .env import CollabGymEnv, make
+from .env import CollabGymEnv, make, register_envs
 from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
                      InvalidAction, InvalidOption, Malformed, MissingField, ResetNeeded,
                      ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
@@ -34,6 +38,7 @@ __all__ = [
     "CollabGymEnv",
     "VectorEnv",
     "make",
+    "register_envs",
     "encode_action",
     "decode_obs",
     "offers_act_features",

@@ -11,22 +11,30 @@ server offers them (protocol 1.1, see :func:`make`), and ``action`` is an int (a
 a dict ``{"act"?: int, "text"?: str}``. Stepping before ``reset`` or after the episode ended raises
 :class:`~collabgym.errors.ResetNeeded` (from the server), never silently resets.
 
-The class does not subclass ``gymnasium.Env`` (gymnasium is optional); it has the same methods and
-attributes (``action_space``, ``observation_space``, ``spec``, ``metadata``, ``render_mode``,
-``unwrapped``, ``np_random``), so most wrappers work with it.
+When ``gymnasium`` is importable the class **is** a ``gymnasium.Env`` (so wrappers,
+``gymnasium.make`` after :func:`register_envs`, and ``gymnasium.utils.env_checker.check_env``
+apply); without it, it is a plain class with the same methods and attributes (``action_space``,
+``observation_space``, ``spec``, ``metadata``, ``render_mode``, ``unwrapped``, ``np_random``).
+``spec`` is Gymnasium's: an ``EnvSpec`` when made through ``gymnasium.make``, else None; the
+CollabGym spec (acts, features, options, reward config, as ``collabgym spec`` prints it) is
+:attr:`CollabGymEnv.collab_spec`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._gymnasium import EnvBase, gymnasium
 from .client import DEFAULT_ENDPOINT, Client, encode_action, offers_act_features
 from .errors import ServerTimeout, UnknownSession
 from .spaces import action_space_from_spec, observation_space_from_spec
 
-__all__ = ["CollabGymEnv", "make"]
+__all__ = ["CollabGymEnv", "make", "register_envs", "GYMNASIUM_ENTRY_POINT"]
+
+#: The entry point :func:`register_envs` gives gymnasium (the class: its constructor makes a session).
+GYMNASIUM_ENTRY_POINT = "collabgym.env:CollabGymEnv"
 
 Obs = Dict[str, Any]
 
@@ -49,13 +57,17 @@ class _ClientRef:
             self.client.close()
 
 
-class CollabGymEnv:
-    """One environment session on a CollabGym server (create it with :func:`make`).
+class CollabGymEnv(EnvBase):
+    """One environment session on a CollabGym server.
+
+    ``CollabGymEnv(env_id, endpoint, ...)`` (or :func:`make`, the same arguments) makes the session;
+    with gymnasium, ``gymnasium.make("collabgym/<env_id>", ...)`` after :func:`register_envs`.
 
     Attributes:
         env_id: the registered id (``"twenty_questions-v0"``).
         session: the server's session id (32 hex digits).
-        spec: the environment's spec (a dict, as ``collabgym spec`` prints it).
+        collab_spec: the environment's CollabGym spec (a dict, as ``collabgym spec`` prints it).
+        spec: Gymnasium's ``EnvSpec`` when made by ``gymnasium.make``, else None.
         options: the options the session was made with.
         action_space: ``Discrete(A)`` over dialogue acts.
         observation_space: ``Dict(text, features, action_mask, turn)``, plus
@@ -63,41 +75,26 @@ class CollabGymEnv:
         act_features: whether this session's observations carry ``act_features``.
         history: the conversation of the current episode, as ``(role, text)`` pairs with role
             ``"user"`` or ``"agent"``.
+        np_random: a ``np.random.Generator`` seeded by ``reset(seed=...)`` (Gymnasium's
+            convention; the environment itself draws nothing from it: the server owns the
+            episode's randomness).
     """
 
-    metadata: Dict[str, Any] = {"render_modes": ["ansi"]}
+    # render_fps: Gymnasium's checker wants one wherever a render mode exists; "ansi" frames (the
+    # conversation as text) are not timed.
+    metadata: Dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 1}
+    #: Gymnasium's EnvSpec (set by ``gymnasium.make``); None otherwise. See :attr:`collab_spec`.
+    spec: Any = None
+    render_mode: Optional[str] = None
 
-    def __init__(self, client_ref: _ClientRef, session: str, spec: Mapping[str, Any],
-                 env_id: str, options: Mapping[str, Any],
-                 render_mode: Optional[str] = None, act_features: bool = False) -> None:
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode = {render_mode!r}: expected None or 'ansi'")
-        self._ref = client_ref
-        self._client = client_ref.acquire()
-        self.session: str = session
-        self.spec: Dict[str, Any] = dict(spec)
-        self.env_id: str = env_id
-        self.options: Dict[str, Any] = dict(options)
-        self.render_mode = render_mode
-        self.act_features: bool = bool(act_features)
-        self.action_space = action_space_from_spec(self.spec)
-        self.observation_space = observation_space_from_spec(self.spec, self.act_features)
-        self.history: List[Tuple[str, str]] = []
-        self.last_obs: Optional[Obs] = None
-        self.last_seed: Optional[int] = None
-        self.np_random = np.random.default_rng()
-        self._closed = False
-
-    # ------------------------------------------------------------------ construction
-
-    @classmethod
-    def make(cls, env_id: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
-             client: Optional[Client] = None, render_mode: Optional[str] = None,
-             options: Optional[Mapping[str, Any]] = None, act_features: Optional[bool] = None,
-             **kw_options: Any) -> "CollabGymEnv":
-        """See :func:`make`."""
+    def __init__(self, env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0,
+                 client: Optional[Client] = None, render_mode: Optional[str] = None,
+                 options: Optional[Mapping[str, Any]] = None,
+                 act_features: Optional[bool] = None, **kw_options: Any) -> None:
+        """Makes a session of ``env_id`` on the server at ``endpoint``: see :func:`make`."""
         if not isinstance(env_id, str):
             raise TypeError(f"env_id: expected a str, got {type(env_id).__name__}")
+        _check_render_mode(render_mode)
         opts: Dict[str, Any] = dict(options or {})
         opts.update(kw_options)
         ref = _ClientRef(client if client is not None else Client(endpoint, timeout),
@@ -109,8 +106,45 @@ class CollabGymEnv:
             if ref.owned:
                 ref.client.close()
             raise
-        return cls(ref, reply["session"], reply.get("spec") or {}, env_id, opts, render_mode,
-                   act_features=want)
+        self._attach(ref, reply["session"], reply.get("spec") or {}, env_id, opts, render_mode,
+                     want)
+
+    def _attach(self, client_ref: _ClientRef, session: str, spec: Mapping[str, Any],
+                env_id: str, options: Mapping[str, Any], render_mode: Optional[str],
+                act_features: bool) -> None:
+        self._ref = client_ref
+        self._client = client_ref.acquire()
+        self.session: str = session
+        self.collab_spec: Dict[str, Any] = dict(spec)
+        self.env_id: str = env_id
+        self.options: Dict[str, Any] = dict(options)
+        self.render_mode = render_mode
+        self.act_features: bool = bool(act_features)
+        self.action_space = action_space_from_spec(self.collab_spec)
+        self.observation_space = observation_space_from_spec(self.collab_spec, self.act_features)
+        self.history: List[Tuple[str, str]] = []
+        self.last_obs: Optional[Obs] = None
+        self.last_seed: Optional[int] = None
+        self.np_random = np.random.default_rng()
+        self._closed = False
+
+    @classmethod
+    def _from_session(cls, client_ref: _ClientRef, session: str, spec: Mapping[str, Any],
+                      env_id: str, options: Mapping[str, Any], render_mode: Optional[str],
+                      act_features: bool) -> "CollabGymEnv":
+        """An env on an existing session (a fork), sharing ``client_ref``."""
+        env = cls.__new__(cls)
+        env._attach(client_ref, session, spec, env_id, options, render_mode, act_features)
+        return env
+
+    @classmethod
+    def make(cls, env_id: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
+             client: Optional[Client] = None, render_mode: Optional[str] = None,
+             options: Optional[Mapping[str, Any]] = None, act_features: Optional[bool] = None,
+             **kw_options: Any) -> "CollabGymEnv":
+        """See :func:`make`."""
+        return cls(env_id, endpoint, timeout=timeout, client=client, render_mode=render_mode,
+                   options=options, act_features=act_features, **kw_options)
 
     # ------------------------------------------------------------------ properties
 
@@ -130,7 +164,7 @@ class CollabGymEnv:
     @property
     def act_names(self) -> List[str]:
         """Names of the dialogue acts (``"ask:alive"``, ``"guess:dog"``, ...), by index."""
-        return list(self.spec.get("acts") or [])
+        return list(self.collab_spec.get("acts") or [])
 
     @property
     def num_acts(self) -> int:
@@ -170,9 +204,14 @@ class CollabGymEnv:
             ``(obs, info)``; ``info["seed"]`` is the episode seed the server used.
         """
         self._check_open()
-        if seed is not None:
-            self.np_random = np.random.default_rng(seed)
+        if isinstance(seed, np.integer):
+            seed = int(seed)
         reply = self._client.reset(self.session, seed=seed, options=options)
+        if seed is not None:  # after the server accepted it
+            if gymnasium is not None:
+                super().reset(seed=seed)  # seeds np_random as every gymnasium.Env does
+            else:
+                self.np_random = np.random.default_rng(seed)
         obs = reply["obs"]
         info = dict(reply.get("info") or {})
         self.last_seed = reply.get("seed")
@@ -217,8 +256,10 @@ class CollabGymEnv:
         which then diverges independently. It shares this env's client; close both."""
         self._check_open()
         reply = self._client.fork(self.session)
-        child = CollabGymEnv(self._ref, reply["session"], self.spec, self.env_id, self.options,
-                             self.render_mode, act_features=self.act_features)
+        child = type(self)._from_session(self._ref, reply["session"], self.collab_spec,
+                                         self.env_id, self.options, self.render_mode,
+                                         self.act_features)
+        child.spec = self.spec
         child.history = list(self.history)
         child.last_seed = self.last_seed
         if self.last_obs is not None:
@@ -261,6 +302,11 @@ class CollabGymEnv:
             raise RuntimeError(f"{self.env_id}: the environment is closed")
 
 
+def _check_render_mode(render_mode: Optional[str]) -> None:
+    if render_mode not in (None, "ansi"):
+        raise ValueError(f"render_mode = {render_mode!r}: expected None or 'ansi'")
+
+
 def resolve_act_features(client: Client, act_features: Optional[bool]) -> bool:
     """Whether to ask for act features: ``None`` = when the server offers them (one cached
     ``hello``); True = required (ValueError if the server does not offer them); False = never."""
@@ -299,5 +345,48 @@ def make(env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0
     Raises:
         UnknownEnv, InvalidOption, TooManySessions, ServerTimeout: from the server.
     """
-    return CollabGymEnv.make(env_id, endpoint, timeout, client, render_mode, options,
-                             act_features, **kw_options)
+    return CollabGymEnv(env_id, endpoint, timeout=timeout, client=client,
+                        render_mode=render_mode, options=options, act_features=act_features,
+                        **kw_options)
+
+
+def register_envs(endpoint: str = DEFAULT_ENDPOINT, *, namespace: Optional[str] = "collabgym",
+                  ids: Optional[Sequence[str]] = None, timeout: float = 10.0) -> List[str]:
+    """Registers CollabGym environments with gymnasium, so that
+    ``gymnasium.make("collabgym/twenty_questions-v0", reward="terminal")`` makes a session.
+
+    Args:
+        endpoint: the server the registered environments connect to (a ``gymnasium.make``
+            keyword ``endpoint=...`` overrides it).
+        namespace: the gymnasium namespace (``"collabgym"``: ids ``collabgym/<id>``; None: the
+            bare ids).
+        ids: the CollabGym ids to register; None (default): every id the server lists (one
+            ``list`` request).
+        timeout: seconds per reply, for the ``list`` request and the registered environments.
+
+    Returns:
+        The gymnasium ids registered (an id already registered with the same arguments is
+        left as it is and still returned).
+
+    Raises:
+        ImportError: gymnasium is not installed.
+        ServerTimeout: ``ids`` is None and the server does not answer.
+    """
+    if gymnasium is None:
+        raise ImportError("collabgym.register_envs needs gymnasium (pip install gymnasium)")
+    if ids is None:
+        with Client(endpoint, timeout) as client:
+            ids = list(client.list().get("ids") or [])
+    out: List[str] = []
+    for env_id in ids:
+        if not isinstance(env_id, str):
+            raise TypeError(f"ids: expected str ids, got {type(env_id).__name__}")
+        gym_id = f"{namespace}/{env_id}" if namespace else env_id
+        kwargs = {"env_id": env_id, "endpoint": endpoint, "timeout": timeout}
+        known = gymnasium.registry.get(gym_id)
+        if known is None or known.entry_point != GYMNASIUM_ENTRY_POINT or known.kwargs != kwargs:
+            # Deterministic by seed; the server truncates at max_turns (no TimeLimit needed).
+            gymnasium.register(gym_id, entry_point=GYMNASIUM_ENTRY_POINT, kwargs=kwargs,
+                               nondeterministic=False)
+        out.append(gym_id)
+    return out

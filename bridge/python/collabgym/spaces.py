@@ -11,6 +11,12 @@ and ``contains`` / ``sample`` / ``seed``). Either way:
   action_mask=MultiBinary(A), turn=Discrete(max_turns + 1))``, plus
   ``act_features=Box((A, K), float32)`` for sessions that carry per-act features (K may be 0).
 
+The ``text`` space admits **any** ``str`` of at most :data:`MAX_TEXT_LENGTH` characters: the
+simulated users' replies are natural language (typographic dashes and quotes, accented names, ...),
+not a closed alphabet. With gymnasium it is a :class:`UnicodeText` (a ``gymnasium.spaces.Text``
+whose ``contains`` accepts any character); its ``charset`` (:data:`TEXT_CHARSET`) is the alphabet
+``sample()`` draws from, and what Gymnasium's character-index flattening knows.
+
 Note that ``gymnasium.spaces.Discrete.sample(mask=...)`` wants an ``np.int8`` mask: pass
 ``obs["action_mask"].astype(np.int8)``. The stand-in accepts any integer or bool mask.
 """
@@ -22,12 +28,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-try:  # optional dependency
-    import gymnasium as _gym  # type: ignore[import-not-found]
-    from gymnasium import spaces as _gym_spaces  # type: ignore[import-not-found]
-except Exception:  # noqa: BLE001 - any import failure means "not available"
-    _gym = None
-    _gym_spaces = None
+from ._gymnasium import gym_spaces as _gym_spaces
 
 __all__ = [
     "HAVE_GYMNASIUM",
@@ -37,6 +38,7 @@ __all__ = [
     "Box",
     "MultiBinary",
     "Text",
+    "UnicodeText",
     "Dict",
     "action_space_from_spec",
     "observation_space_from_spec",
@@ -48,8 +50,13 @@ __all__ = [
 
 HAVE_GYMNASIUM: bool = _gym_spaces is not None
 
-#: Characters a sampled text may contain (containment accepts any str up to the length cap).
-TEXT_CHARSET: str = string.ascii_letters + string.digits + string.punctuation + " \n\t"
+#: Characters a sampled text may contain: printable ASCII plus the Latin-1 letters and the
+#: typographic marks natural-language replies use. Containment accepts any str up to the length
+#: cap, whatever its characters.
+TEXT_CHARSET: str = (string.ascii_letters + string.digits + string.punctuation + " \n\t"
+                     + "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))
+                     + "\u00a0\u00b0\u00b7\u00d7\u00f7\u2013\u2014\u2018\u2019\u201c\u201d"
+                     "\u2026\u20ac\u00a3\u00bd")
 #: Longest observation text the Text space admits.
 MAX_TEXT_LENGTH: int = 1 << 16
 
@@ -245,6 +252,30 @@ class Dict(Space):
 
 
 
+if _gym_spaces is not None:
+
+    class UnicodeText(_gym_spaces.Text):  # type: ignore[misc,name-defined]
+        """``gymnasium.spaces.Text`` for natural-language observations: ``contains`` accepts any
+        ``str`` whose length is within bounds, whatever its characters; ``sample`` draws from
+        ``charset`` (default :data:`TEXT_CHARSET`)."""
+
+        def __init__(self, max_length: int = MAX_TEXT_LENGTH, *, min_length: int = 0,
+                     charset: str = TEXT_CHARSET, seed: Any = None) -> None:
+            super().__init__(max_length, min_length=min_length, charset=charset, seed=seed)
+
+        def contains(self, x: Any) -> bool:
+            return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+        def __repr__(self) -> str:
+            return f"UnicodeText({self.min_length}, {self.max_length})"
+
+        def __eq__(self, other: object, /) -> bool:
+            return isinstance(other, UnicodeText) and super().__eq__(other)
+
+else:
+    UnicodeText = None  # type: ignore[assignment,misc]
+
+
 def _n_acts(spec: Mapping[str, Any]) -> int:
     space = spec.get("action_space") or {}
     if isinstance(space, Mapping) and "n" in space:
@@ -287,7 +318,7 @@ def observation_space_from_spec(spec: Mapping[str, Any], act_features: bool = Fa
     if _gym_spaces is not None:
         sp = _gym_spaces
         spaces = {
-            "text": sp.Text(max_length=MAX_TEXT_LENGTH, min_length=0, charset=TEXT_CHARSET),
+            "text": UnicodeText(MAX_TEXT_LENGTH),
             "features": sp.Box(-np.inf, np.inf, (n_feat,), np.float32),
             "action_mask": sp.MultiBinary(n_acts),
             "turn": sp.Discrete(turn_n),

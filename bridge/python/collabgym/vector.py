@@ -87,14 +87,18 @@ class VectorEnv:
         except BaseException:
             self.close()
             raise
-        self.spec: Dict[str, Any] = dict(made[0].get("spec") or {})
-        self.single_action_space = action_space_from_spec(self.spec)
-        self.single_observation_space = observation_space_from_spec(self.spec, self.act_features)
+        #: The CollabGym spec of ``env_id`` (a dict, as ``collabgym spec`` prints it).
+        self.collab_spec: Dict[str, Any] = dict(made[0].get("spec") or {})
+        #: Gymnasium's ``EnvSpec`` slot, as on :class:`~collabgym.env.CollabGymEnv`: None here.
+        self.spec: Any = None
+        self.single_action_space = action_space_from_spec(self.collab_spec)
+        self.single_observation_space = observation_space_from_spec(self.collab_spec,
+                                                                    self.act_features)
         self.action_space = batched_action_space(self.single_action_space, self.num_envs)
         self.num_acts = int(self.single_action_space.n)
         self.num_features = int(self.single_observation_space["features"].shape[0])
         #: K, features per act (0 without act features).
-        self.num_act_features = act_features_shape(self.spec)[1] if self.act_features else 0
+        self.num_act_features = act_features_shape(self.collab_spec)[1] if self.act_features else 0
         n = self.num_envs
         self._needs_reset = np.ones(n, dtype=bool)
         self._masks = np.zeros((n, self.num_acts), dtype=np.uint8)
