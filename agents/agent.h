@@ -46,6 +46,12 @@ class PrivilegedAgent : public Agent {
 // The one place that hands a privileged agent the dialogue state; every driver loop calls it.
 Action decide(Agent& agent, const Env& env, const Observation& obs, Rng& rng);
 
+// An agent spec that names no agent this build knows (a usage error: exit code 2 in the CLI).
+class UnknownAgent : public Error {
+ public:
+  using Error::Error;
+};
+
 // Agent spec strings:
 //   "random"       uniform over the legal acts
 //   "passive"      never asks: commits to an answer/action at once (the eager behaviour)

@@ -83,7 +83,7 @@ std::unique_ptr<Agent> make_agent(std::string_view spec) {
       for (const auto& [p, l] : loaders()) known.push_back(p + ":…");
     }
     if (!loader) {
-      throw Error(
+      throw UnknownAgent(
           fmt::format("unknown agent '{}': no loader for '{}:' in this build{}", spec, prefix,
                       known.empty() ? " (learned agents need COLLAB_WITH_TORCH=ON)"
                                     : "; known: " + fmt::format("{}", fmt::join(known, ", "))));
@@ -95,7 +95,7 @@ std::unique_ptr<Agent> make_agent(std::string_view spec) {
   if (spec == "expert") return std::make_unique<ExpertAgent>();
   const auto names = builtin_agent_names();
   const auto near = text::did_you_mean(spec, names);
-  throw Error(fmt::format("unknown agent '{}'{}; built-in agents: {}", spec,
+  throw UnknownAgent(fmt::format("unknown agent '{}'{}; built-in agents: {}", spec,
                           near.empty() ? "" : "; did you mean " + text::join_or(near) + "?",
                           fmt::join(names, ", ")));
 }

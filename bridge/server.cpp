@@ -929,6 +929,14 @@ Server::Server(const Registry& registry, ServerOptions o) {
   }
   if (o.max_batch < 1) throw InvalidOption("max_batch 0: expected at least 1");
   for (const auto& b : o.binds) {
+    const bool known_transport = b.rfind("tcp://", 0) == 0 || b.rfind("ipc://", 0) == 0 ||
+                                 b.rfind("inproc://", 0) == 0;
+    if (!known_transport || (b.rfind("tcp://", 0) == 0 && b.find(':', 6) == std::string::npos)) {
+      throw InvalidOption(fmt::format(
+          "--bind '{}': expected an endpoint tcp://HOST:PORT (e.g. tcp://127.0.0.1:5555) or "
+          "ipc://PATH",
+          b));
+    }
     if (!o.allow_remote && !is_loopback_endpoint(b)) {
       throw InvalidOption(fmt::format(
           "--bind {}: not a loopback address; pass --allow-remote to serve other machines "

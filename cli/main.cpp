@@ -1,10 +1,23 @@
-// collabgym: the command line (DESIGN §7). Exit codes: 0 success, 2 bad usage, 1 failure.
+// collabgym: the command line (DESIGN §7).
+//
+// Exit codes, one rule per kind of error (exit_code() below; README "Exit codes"):
+//   0  success
+//   2  the command line is wrong: an unknown subcommand or flag, a flag value of the wrong type or
+//      out of range (seeds, counts), an unknown task, agent or option, an option value the task
+//      does not allow, an output folder that is not empty (train --out without --force)
+//   1  the command was well formed but failed: a file that cannot be read or is invalid (scenario,
+//      trace, checkpoint), a replay that differs, an output that cannot be written, a server that
+//      cannot bind
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,10 +30,12 @@
 #include "bridge/server.h"
 #include "env/error.h"
 #include "env/scenario.h"
+#include "env/text.h"
 #include "env/trace.h"
 #include "env/version.h"
 #ifdef COLLAB_HAVE_LEARNERS
 #include "learners/learners.h"
+#include "learners/output.h"
 #endif
 #include "tasks/register_all.h"
 
@@ -32,6 +47,96 @@ using nlohmann::json;
 // A user mistake on the command line (exit code 2).
 struct UsageError : collab::Error {
   using Error::Error;
+};
+
+// Exit code for an error that reached main() (see the table at the top of this file).
+int exit_code(const std::exception& e) {
+  if (dynamic_cast<const UsageError*>(&e) || dynamic_cast<const collab::UnknownTask*>(&e) ||
+      dynamic_cast<const collab::InvalidOption*>(&e) ||
+      dynamic_cast<const collab::agents::UnknownAgent*>(&e)) {
+    return 2;
+  }
+  return 1;
+}
+
+// A seed given on the command line: a decimal integer in [0, 2^64). CLI11 would wrap "-5" and
+// clamp or wrap values past the range, so seeds are read as text and checked here.
+uint64_t parse_seed(const std::string& flag, const std::string& text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end) {
+    throw UsageError(fmt::format("{} '{}': expected an integer in [0, 18446744073709551615]", flag,
+                                 text));
+  }
+  return v;
+}
+
+// An output file that readers never see half-written: written to a temporary file beside it and
+// renamed over it by commit(). Nothing is created until open() — call it once inputs are valid.
+class AtomicOutput {
+ public:
+  explicit AtomicOutput(std::string path) : path_(std::move(path)) {}
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  ~AtomicOutput() {
+    if (out_.is_open()) {
+      out_.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+  }
+  std::ostream& open() {
+    tmp_ = fmt::format("{}.tmp-{}", path_, ::getpid());
+    out_.open(tmp_, std::ios::trunc);
+    if (!out_) throw collab::Error(fmt::format("cannot write '{}'", path_));
+    return out_;
+  }
+  void commit() {
+    out_.close();
+    if (out_.fail()) throw collab::Error(fmt::format("writing '{}' failed", path_));
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) throw collab::Error(fmt::format("cannot write '{}': {}", path_, ec.message()));
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+};
+
+// Progress on stderr: a bar on a terminal, else a plain line at most every few seconds (and at
+// the end), with the rate and the time left. Never shows more than 100%.
+class Progress {
+ public:
+  Progress(std::string label, bool enabled)
+      : label_(std::move(label)), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0),
+        start_(Clock::now()), last_(start_) {}
+  void update(int64_t done, int64_t total, const std::string& unit, const std::string& extra = "") {
+    if (!enabled_ || total <= 0) return;
+    done = std::clamp<int64_t>(done, 0, total);
+    const auto now = Clock::now();
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    const std::string tail =
+        fmt::format("{}/{} {}  {:.1f}/s  {:.0f} s left{}", done, total, unit, rate, left, extra);
+    if (tty_) {
+      const int width = 30;
+      const auto filled = static_cast<int>(width * done / total);
+      fmt::print(stderr, "\r{} [{:=<{}}{:<{}}] {}", label_, "", filled, "", width - filled, tail);
+      if (done == total) fmt::print(stderr, "\n");
+    } else if (done == total || std::chrono::duration<double>(now - last_).count() >= 5) {
+      fmt::print(stderr, "{}: {}\n", label_, tail);
+      last_ = now;
+    }
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::string label_;
+  bool enabled_, tty_;
+  Clock::time_point start_, last_;
 };
 
 // Options shared by every command that makes an environment.
@@ -46,7 +151,9 @@ struct EnvArgs {
   std::vector<std::string> raw;  // --option KEY=VALUE
 
   void add_to(CLI::App* app, bool task_required, bool with_split = true) {
-    auto* t = app->add_option("--task,-t", task, "Environment id (name-vN; a bare name = latest)");
+    auto* t = app->add_option("--task,-t", task,
+                              "Environment id (name-vN; a bare name = latest); may be left out "
+                              "when --scenario names its task");
     if (task_required) t->required();
     app->add_option("--scenario", scenario, "Scenario file to load instead of the task's default");
     if (with_split) {
@@ -71,7 +178,27 @@ struct EnvArgs {
                     "listed with defaults and ranges under \"options\" in `collabgym spec TASK`");
   }
 
+  // The task: --task, else the "task" named in the --scenario file.
+  std::string resolved_task() const {
+    if (!task.empty()) return task;
+    if (scenario.empty()) throw UsageError("--task is required (or a --scenario file naming its task)");
+    const collab::ScenarioFile f = collab::load_scenario_file(scenario);
+    if (!f.json.is_object() || !f.json.contains("task") || !f.json.at("task").is_string()) {
+      throw collab::ScenarioError(
+          fmt::format("{}: /task: missing; pass --task or name the task in the file", scenario));
+    }
+    return f.json.at("task").get<std::string>();
+  }
+
   json options() const {
+    // NaN or infinite numbers would print as null in JSON: refuse them by the flag's name.
+    const std::pair<const char*, std::optional<double>> reals[] = {
+        {"--token-cost", token_cost}, {"--w-task", w_task}, {"--w-itr", w_itr}};
+    for (const auto& [flag, v] : reals) {
+      if (v && !std::isfinite(*v)) {
+        throw UsageError(fmt::format("{} {}: expected a finite number", flag, *v));
+      }
+    }
     json o = json::object();
     for (const auto& kv : raw) {
       const auto eq = kv.find('=');
@@ -116,20 +243,21 @@ int cmd_list(const Registry& reg, bool as_json) {
 }
 
 int cmd_spec(const Registry& reg, const EnvArgs& args) {
-  collab::Env env = reg.make(args.task, args.options());
+  collab::Env env = reg.make(args.resolved_task(), args.options());
   print_json(env.spec());
   return 0;
 }
 
 // Interactive: a person types the agent's turns.
 int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed) {
-  collab::Env env = reg.make(args.task, args.options());
+  collab::Env env = reg.make(args.resolved_task(), args.options());
   const auto& acts = env.task().acts();
   collab::ResetResult rr = env.reset(seed);
-  fmt::print(
-      "{} (seed {}). Type what the agent says; ':acts' lists the legal acts, ':act NAME' "
-      "sends one, ':quit' ends.\n\n",
-      env.task().id(), rr.seed);
+  constexpr const char* kHelp =
+      "commands (they cost no turn): :acts lists the legal acts, :act NAME sends one, :help shows "
+      "this, :quit ends; anything else is what the agent says";
+  fmt::print("{} (seed {}). Type what the agent says; :help lists the commands.\n\n",
+             env.task().id(), rr.seed);
   fmt::print("user> {}\n", rr.obs.text);
   collab::Observation obs = rr.obs;
   double ret = 0;
@@ -138,9 +266,13 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
     fmt::print("you>  ");
     std::fflush(stdout);
     if (!std::getline(std::cin, line)) break;
-    if (line.empty()) continue;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank: no turn
     collab::Action action;
     if (line == ":quit" || line == ":q") break;
+    if (line == ":help" || line == ":h") {
+      fmt::print("{}\n", kHelp);
+      continue;
+    }
     if (line == ":acts") {
       std::vector<std::string> legal;
       for (size_t a = 0; a < acts.size(); ++a) {
@@ -153,10 +285,15 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
       const std::string name = line.substr(5);
       auto it = std::find(acts.begin(), acts.end(), name);
       if (it == acts.end()) {
-        fmt::print("no act named '{}' (try :acts)\n", name);
+        const auto near = collab::text::did_you_mean(name, acts);
+        fmt::print("no act named '{}'{} (try :acts)\n", name,
+                   near.empty() ? "" : "; did you mean " + collab::text::join_or(near) + "?");
         continue;
       }
       action = collab::Action::from_act(static_cast<int32_t>(it - acts.begin()));
+    } else if (line[0] == ':') {
+      fmt::print("unknown command '{}'; {}\n", line, kHelp);  // a mistyped command costs no turn
+      continue;
     } else {
       action = collab::Action::from_text(line);
     }
@@ -179,66 +316,99 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
   return 0;
 }
 
-int cmd_run(const Registry& reg, const EnvArgs& args, const std::vector<std::string>& agent_specs,
+// The scenario a ppo:DIR agent was trained on (from its checkpoint's sidecar), if any.
+std::string checkpoint_scenario(const std::string& agent_spec) {
+#ifdef COLLAB_HAVE_LEARNERS
+  if (agent_spec.rfind("ppo:", 0) != 0) return "";
+  namespace d = collab::learners::detail;
+  const json meta = d::read_json(d::sidecar_path(d::resolve_checkpoint(agent_spec.substr(4))));
+  if (meta.contains("scenario") && meta["scenario"].is_object() &&
+      meta["scenario"].contains("path") && meta["scenario"]["path"].is_string()) {
+    return meta["scenario"]["path"].get<std::string>();
+  }
+#else
+  (void)agent_spec;
+#endif
+  return "";
+}
+
+int cmd_run(const Registry& reg, EnvArgs args, const std::vector<std::string>& agent_specs,
             int episodes, uint64_t seed, bool as_json, const std::string& trace_path) {
   if (episodes < 1) throw UsageError(fmt::format("--episodes {}: expected at least 1", episodes));
+  // Inputs first (agents, task, options, scenario); outputs are opened only once all are valid.
   std::vector<std::unique_ptr<collab::agents::Agent>> agents;
   for (const auto& spec : agent_specs) agents.push_back(collab::agents::make_agent(spec));
-  std::ofstream trace_file;
-  if (!trace_path.empty()) {
-    trace_file.open(trace_path);
-    if (!trace_file) throw collab::Error(fmt::format("cannot write trace file '{}'", trace_path));
+  if (args.scenario.empty()) {
+    for (const auto& spec : agent_specs) {
+      if (const std::string from_ckpt = checkpoint_scenario(spec); !from_ckpt.empty()) {
+        args.scenario = from_ckpt;  // the scenario the first trained agent was trained on
+        break;
+      }
+    }
   }
-  collab::Env env = reg.make(args.task, args.options());
-  const bool bar = !as_json && isatty(STDERR_FILENO);
+  collab::Env env = reg.make(args.resolved_task(), args.options());
+  const json scen = env.task().scenario_info();
+  const std::string scen_path = scen.value("path", "");
+  const std::string scen_name = std::filesystem::path(scen_path).filename().string();
+  std::optional<AtomicOutput> trace;
+  std::ostream* trace_out = nullptr;
+  if (!trace_path.empty()) {
+    trace.emplace(trace_path);
+    trace_out = &trace->open();
+  }
   std::vector<collab::agents::Summary> results;
   for (auto& agent : agents) {
     collab::agents::RunConfig cfg;
     cfg.episodes = episodes;
     cfg.seed = seed;
-    if (trace_file.is_open()) cfg.trace = &trace_file;
-    if (bar) {
-      cfg.progress = [&](int done, int total) {
-        const int width = 30, filled = width * done / total;
-        fmt::print(stderr, "\r{:<8} [{:=<{}}{:<{}}] {}/{}", agent->name(), "", filled, "",
-                   width - filled, done, total);
-        if (done == total) fmt::print(stderr, "\r{:<80}\r", "");
-      };
-    }
+    cfg.trace = trace_out;
+    Progress progress(agent->name(), !as_json);
+    cfg.progress = [&](int done, int total) { progress.update(done, total, "episodes"); };
     results.push_back(collab::agents::evaluate(env, *agent, cfg));
   }
+  if (trace) trace->commit();
+  const json setup = {{"seeds", {{"first", seed}, {"count", episodes}}},
+                      {"reward", env.reward_config().to_json()},
+                      {"options", env.options()},
+                      {"task_options", env.spec()["task_options"]},
+                      {"scenario", {{"name", scen_name},
+                                    {"path", scen_path},
+                                    {"hash", scen.value("hash", "")}}}};
   if (as_json) {
-    if (results.size() == 1) {
-      print_json(results[0].to_json());
-    } else {
-      json out = json::array();
-      for (const auto& r : results) out.push_back(r.to_json());
-      print_json(out);
+    json out = json::array();
+    for (const auto& r : results) {
+      json j = r.to_json();
+      j.update(setup);
+      out.push_back(std::move(j));
     }
+    print_json(results.size() == 1 ? out[0] : out);
     return 0;
   }
-  fmt::print("{} · {} episodes · seeds {}..{} · reward {}\n", env.task().id(), episodes, seed,
+  fmt::print("{} · scenario {} ({}) · {} episodes · seeds {}..{} · reward {}\n", env.task().id(),
+             scen_name, scen.value("hash", "").substr(0, 8), episodes, seed,
              seed + static_cast<uint64_t>(episodes) - 1, to_string(env.reward_config().mode));
   auto label = [](const collab::agents::Summary& r) {
     return r.privileged ? r.agent + "*" : r.agent;
   };
   size_t width = 10;
   for (const auto& r : results) width = std::max(width, label(r).size());
-  fmt::print("{:<{}} {:>15} {:>15} {:>8} {:>8} {:>9}\n", "agent", width, "success", "score",
-             "turns", "tokens", "return");
+  fmt::print("{:<{}} {:>8} {:>15} {:>14} {:>8} {:>8} {:>9}\n", "agent", width, "success",
+             "95% CI", "score ± se", "turns", "tokens", "return");
   bool any_privileged = false;
   for (const auto& r : results) {
     const auto& st = r.stats;
-    fmt::print("{:<{}} {:>7.1f}% ±{:>4.1f} {:>7.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n",
-               label(r), width, 100 * st.success.mean, 100 * st.success.se, st.score.mean,
-               st.score.se, st.turns.mean, st.agent_tokens.mean, st.ret.mean);
+    fmt::print("{:<{}} {:>7.1f}% {:>15} {:>6.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", label(r),
+               width, 100 * st.success.mean,
+               fmt::format("[{:.1f}, {:.1f}]", 100 * st.success.lo, 100 * st.success.hi),
+               st.score.mean, st.score.se, st.turns.mean, st.agent_tokens.mean, st.ret.mean);
     any_privileged |= r.privileged;
   }
-  fmt::print("± is one standard error of the mean.");
+  fmt::print(
+      "success: rate with its 95% Wilson interval; score: mean ± one standard error; return: mean "
+      "episodic return under the reward mode.\n");
   if (any_privileged) {
-    fmt::print(" * privileged baseline: reads the task's dialogue state (never the goal).");
+    fmt::print("* privileged baseline: reads the task's dialogue state (never the goal).\n");
   }
-  fmt::print("\n");
   return 0;
 }
 
@@ -298,9 +468,10 @@ struct TrainArgs {
   int64_t total_steps = 100000;
   int num_envs = 16;
   int threads = 1;
-  uint64_t seed = 0;
+  std::string seed = "0";
   std::string device = "auto";
   std::string out;
+  bool force = false;
   std::optional<double> learning_rate, gamma;
   std::string ppo_json;
   bool self_rollouts = false;
@@ -309,13 +480,22 @@ struct TrainArgs {
 int cmd_train(const Registry& reg, const TrainArgs& a) {
 #ifdef COLLAB_HAVE_LEARNERS
   collab::learners::TrainConfig cfg;
-  cfg.task = reg.resolve(a.env.task);
+  cfg.task = reg.resolve(a.env.resolved_task());
+  // An earlier run's folder is never overwritten by accident.
+  std::error_code ec;
+  if (!a.force && std::filesystem::is_directory(a.out, ec) &&
+      !std::filesystem::is_empty(a.out, ec)) {
+    throw UsageError(fmt::format(
+        "--out {}: the folder is not empty (an earlier run?); pass --force to overwrite it or "
+        "choose another folder",
+        a.out));
+  }
   cfg.env_options = a.env.options();
   cfg.algo = a.algo;
   cfg.total_steps = a.total_steps;
   cfg.num_envs = a.num_envs;
   cfg.threads = a.threads;
-  cfg.seed = a.seed;
+  cfg.seed = parse_seed("--seed", a.seed);
   cfg.device = a.device;
   cfg.out_dir = a.out;
   if (!a.ppo_json.empty()) {
@@ -327,18 +507,13 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
   cfg.self_rollouts = a.self_rollouts;
   if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
   if (a.gamma) cfg.ppo.gamma = *a.gamma;
-  const bool bar = isatty(STDERR_FILENO);
+  Progress progress("train", true);
   const auto result =
       collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
-        if (!bar) return;
-        const int width = 30;
-        const int filled = static_cast<int>(width * p.step / std::max<int64_t>(1, p.total_steps));
-        fmt::print(stderr,
-                   "\r[{:=<{}}{:<{}}] {}/{} steps  {:.0f} steps/s  success {:.1f}%  return {:.3f}",
-                   "", filled, "", width - filled, p.step, p.total_steps, p.steps_per_second,
-                   100 * p.recent_success, p.recent_return);
+        progress.update(p.step, p.total_steps, "steps",
+                        fmt::format("  success {:.1f}%  return {:.3f}", 100 * p.recent_success,
+                                    p.recent_return));
       });
-  if (bar) fmt::print(stderr, "\n");
   fmt::print(
       "trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
       "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
@@ -370,25 +545,25 @@ int main(int argc, char** argv) {
   EnvArgs spec_args;
   auto* spec =
       app.add_subcommand("spec", "Print an environment's spec (acts, features, limits) as JSON");
-  spec->add_option("task", spec_args.task, "Environment id")->required();
+  spec->add_option("task", spec_args.task, "Environment id (or --task, or a --scenario naming it)");
   spec_args.add_to(spec, false);
 
   EnvArgs play_args;
-  std::optional<uint64_t> play_seed;
+  std::string play_seed;
   auto* play =
       app.add_subcommand("play", "Play the agent's side yourself against the simulated user");
-  play->add_option("task", play_args.task, "Environment id")->required();
+  play->add_option("task", play_args.task, "Environment id (or --task, or a --scenario naming it)");
   play->add_option("--seed", play_seed, "Episode seed (default: random)");
   play_args.add_to(play, false);
 
   EnvArgs run_args;
   std::vector<std::string> agent_specs;
   int episodes = 100;
-  uint64_t seed = 0;
+  std::string seed = "0";
   std::string trace_path;
   auto* run =
       app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
-  run_args.add_to(run, true);
+  run_args.add_to(run, false);
   run->add_option("--agent,-a", agent_specs,
                   "Agent: random, passive, expert, or ppo:DIR (a trained checkpoint); repeatable")
       ->required();
@@ -414,7 +589,7 @@ int main(int argc, char** argv) {
 
   TrainArgs train_args;
   auto* train = app.add_subcommand("train", "Train a policy with a bundled learner (libtorch)");
-  train_args.env.add_to(train, true);
+  train_args.env.add_to(train, false);
   train->add_option("--algo", train_args.algo, "Learner")->capture_default_str();
   train->add_option("--total-steps", train_args.total_steps, "Environment steps, all envs together")
       ->capture_default_str();
@@ -425,6 +600,7 @@ int main(int argc, char** argv) {
   train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")
       ->capture_default_str();
   train->add_option("--device", train_args.device, "auto, cpu or cuda")->capture_default_str();
+  train->add_flag("--force", train_args.force, "Write into a non-empty --out folder");
   train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")
       ->required();
   train->add_option("--learning-rate", train_args.learning_rate,
@@ -475,8 +651,15 @@ int main(int argc, char** argv) {
   try {
     if (*list) return cmd_list(reg, as_json);
     if (*spec) return cmd_spec(reg, spec_args);
-    if (*play) return cmd_play(reg, play_args, play_seed);
-    if (*run) return cmd_run(reg, run_args, agent_specs, episodes, seed, as_json, trace_path);
+    if (*play) {
+      return cmd_play(reg, play_args,
+                      play_seed.empty() ? std::nullopt
+                                        : std::optional<uint64_t>(parse_seed("--seed", play_seed)));
+    }
+    if (*run) {
+      return cmd_run(reg, run_args, agent_specs, episodes, parse_seed("--seed", seed), as_json,
+                     trace_path);
+    }
     if (*replay) return cmd_replay(reg, replay_paths);
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
     if (*train) return cmd_train(reg, train_args);
@@ -488,18 +671,9 @@ int main(int argc, char** argv) {
       server.run();
       return 0;
     }
-  } catch (const UsageError& e) {
+  } catch (const std::exception& e) {
     fmt::print(stderr, "collabgym: {}\n", e.what());
-    return 2;
-  } catch (const collab::UnknownTask& e) {
-    fmt::print(stderr, "collabgym: {}\n", e.what());
-    return 2;
-  } catch (const collab::InvalidOption& e) {
-    fmt::print(stderr, "collabgym: {}\n", e.what());
-    return 2;
-  } catch (const collab::Error& e) {
-    fmt::print(stderr, "collabgym: {}\n", e.what());
-    return 1;
+    return exit_code(e);
   }
   return 2;
 }

@@ -11,7 +11,41 @@
 namespace collab {
 
 nlohmann::json Estimate::to_json() const {
-  return {{"n", n}, {"mean", mean}, {"se", se}, {"ci", {lo, hi}}, {"level", level}};
+  return {{"n", n},         {"mean", mean},   {"se", se},
+          {"ci", {lo, hi}}, {"level", level}, {"method", method}};
+}
+
+double normal_quantile(double level) {
+  if (!(level > 0 && level < 1)) {
+    throw InvalidOption(fmt::format("confidence level {}: expected a number in (0, 1)", level));
+  }
+  // Solve erf(z / sqrt 2) = level by bisection: exact to double precision, no tables.
+  double lo = 0, hi = 40;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (std::erf(mid / std::sqrt(2.0)) < level ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+Estimate wilson(int k, int n, double level) {
+  if (n < 0 || k < 0 || k > n) {
+    throw InvalidOption(fmt::format("wilson({}, {}): expected 0 <= successes <= n", k, n));
+  }
+  const double z = normal_quantile(level);
+  Estimate e;
+  e.n = n;
+  e.level = level;
+  e.method = "wilson";
+  if (n == 0) return e;
+  const double p = static_cast<double>(k) / n, z2 = z * z, nn = n;
+  e.mean = p;
+  e.se = n > 1 ? std::sqrt(p * (1 - p) / (nn - 1)) : 0.0;  // matches standard_error on 0/1 data
+  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+  const double half = z / (1 + z2 / nn) * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+  e.lo = std::max(0.0, centre - half);
+  e.hi = std::min(1.0, centre + half);
+  return e;
 }
 
 double mean(std::span<const double> xs) {
@@ -70,7 +104,9 @@ EpisodeSummary EpisodeSummary::of(std::span<const EpisodeRecord> eps, double lev
     return estimate(col, level, resamples, salt);
   };
   EpisodeSummary s;
-  s.success = column([](const EpisodeRecord& e) { return e.success; }, 1);
+  int wins = 0;
+  for (const auto& e : eps) wins += e.success;
+  s.success = wilson(wins, static_cast<int>(eps.size()), level);
   s.score = column([](const EpisodeRecord& e) { return e.score; }, 2);
   s.turns = column([](const EpisodeRecord& e) { return e.turns; }, 3);
   s.agent_tokens = column([](const EpisodeRecord& e) { return e.agent_tokens; }, 4);

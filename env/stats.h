@@ -26,8 +26,9 @@ struct Estimate {
   int n = 0;
   double mean = 0;
   double se = 0;           // standard error of the mean: sample std-dev (n-1) / sqrt(n); 0 if n < 2
-  double lo = 0, hi = 0;   // percentile-bootstrap confidence interval of the mean
+  double lo = 0, hi = 0;   // confidence interval of the mean (see `method`)
   double level = 0.95;     // its confidence level
+  const char* method = "bootstrap";  // "bootstrap" (percentile) or "wilson" (rates)
   nlohmann::json to_json() const;
 };
 
@@ -39,7 +40,13 @@ double standard_error(std::span<const double> xs);  // see Estimate::se
 Estimate estimate(std::span<const double> xs, double level = 0.95, int resamples = 2000,
                   uint64_t seed = 0);
 
-// The usual columns of a set of episodes.
+// A rate k/n with its Wilson score interval (which, unlike mean ± z·se, stays inside [0, 1] and
+// is not empty at 0% or 100%). Throws InvalidOption unless 0 <= k <= n and level in (0, 1).
+Estimate wilson(int successes, int n, double level = 0.95);
+// The two-sided standard-normal quantile for `level` (1.96 for 0.95).
+double normal_quantile(double level);
+
+// The usual columns of a set of episodes (success gets a Wilson interval, the others bootstrap).
 struct EpisodeSummary {
   Estimate success, score, turns, agent_tokens, ret, interactivity;
   static EpisodeSummary of(std::span<const EpisodeRecord> episodes, double level = 0.95,

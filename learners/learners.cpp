@@ -65,10 +65,10 @@ PpoArgs PpoArgs::from_json(const nlohmann::json& j) {
                     : d.is_number_integer() ? value.is_number_integer()
                                             : value.is_number();
     if (!ok) {
-      throw InvalidOption(fmt::format("ppo arg {} = {}: expected a {}", key, value.dump(),
-                                      d.is_boolean()          ? "boolean"
-                                      : d.is_number_integer() ? "integer"
-                                                              : "number"));
+      throw InvalidOption(fmt::format("ppo arg {} = {}: expected {}", key, value.dump(),
+                                      d.is_boolean()          ? "true or false"
+                                      : d.is_number_integer() ? "an integer"
+                                                              : "a number"));
     }
   }
   auto get = [&](const char* key, auto& field) {

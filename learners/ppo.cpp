@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "env/error.h"
 #include "env/vector_env.h"
@@ -26,8 +27,11 @@ double seconds_since(Clock::time_point t) {
 }
 
 void check_args(const PpoArgs& a) {
+  // Values print as JSON does (4, not 4.000000; NaN as nan).
   auto bad = [](const std::string& what, double v, const std::string& expected) {
-    throw InvalidOption("ppo." + what + " = " + std::to_string(v) + ": expected " + expected);
+    std::ostringstream shown;
+    shown << v;
+    throw InvalidOption("ppo." + what + " = " + shown.str() + ": expected " + expected);
   };
   if (!(a.learning_rate > 0)) bad("learning_rate", a.learning_rate, "> 0");
   if (a.num_steps < 1) bad("num_steps", a.num_steps, ">= 1");

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("did you mean twenty_questions-v0"), std::string::npos) << r.out;
   r = run("run --task twenty_questions --agent expret");
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);  // an unknown agent is bad usage, like an unknown task
   EXPECT_NE(r.out.find("did you mean expert"), std::string::npos) << r.out;
   r = run("run --task twenty_questions --agent expert --mr-window 99");
   EXPECT_EQ(r.code, 2);
@@ -166,6 +167,125 @@ TEST(Cli, TaskOptionsGoThroughDashOAndAreValidatedByTheFramework) {
   r = run("run -t guess_number -a expert -a random -n 3");
   EXPECT_NE(r.out.find("expert*"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("privileged baseline"), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+// The exit-code rule of cli/main.cpp, command by command: 2 for a wrong command line, 1 for a
+// well-formed command that failed.
+TEST(CliExitCodes, EveryCommandFollowsTheRule) {
+  const std::string missing = temp_path("no_such_scenario.json");
+  const std::string bad_trace = temp_path("bad_header.jsonl");
+  std::ofstream(bad_trace) << R"({"type":"header","format":"collabgym-trace/2","id":5})" << "\n";
+  const std::string dir = temp_path("");
+  const std::string used_out = temp_path("used_run_dir");
+  std::system(("mkdir -p " + used_out + " && touch " + used_out + "/metrics.csv").c_str());
+  const struct {
+    const char* what;
+    std::string args;
+    int code;
+  } cases[] = {
+      {"unknown subcommand", "frobnicate", 2},
+      {"unknown flag", "run -t guess_number -a expert --frob", 2},
+      {"unknown task", "run -t nope -a expert -n 1", 2},
+      {"unknown agent", "run -t guess_number -a exprt -n 1", 2},
+      {"unknown agent prefix", "run -t guess_number -a zzz:x -n 1", 2},
+      {"unknown option", "run -t guess_number -a expert -n 1 -o nois=1", 2},
+      {"bad option value", "run -t twenty_questions -a expert -n 1 -o noise=2", 2},
+      {"negative seed", "run -t guess_number -a expert -n 1 --seed -5", 2},
+      {"seed past 2^64", "run -t guess_number -a expert -n 1 --seed 99999999999999999999", 2},
+      {"zero episodes", "run -t guess_number -a expert -n 0", 2},
+      {"nan flag", "run -t guess_number -a expert -n 1 --w-task nan", 2},
+      {"spec unknown task", "spec nope", 2},
+      {"play unknown task", "play nope < /dev/null", 2},
+      {"missing scenario", "run -t guess_number -a expert -n 1 --scenario " + missing, 1},
+      {"scenario is a folder", "run -t guess_number -a expert -n 1 --scenario " + dir, 1},
+      {"spec missing scenario", "spec guess_number --scenario " + missing, 1},
+      {"missing trace", "replay " + missing, 1},
+      {"bad trace header", "replay " + bad_trace, 1},
+      {"validate missing file", "scenarios validate " + missing, 1},
+      {"serve garbage bind", "serve --bind garbage", 2},
+      {"missing checkpoint", "run -t guess_number -a ppo:" + missing + " -n 1", 1},
+      {"train into a used folder", "train -t guess_number --total-steps 64 --out " + used_out, 2},
+  };
+  // A build without libtorch has no ppo: agents and no train: those two cases do not apply.
+  const bool learners = run("run -t guess_number -a ppo:x -n 1").out.find("COLLAB_WITH_TORCH") ==
+                        std::string::npos;
+  for (const auto& c : cases) {
+    if (!learners && (c.args.find("ppo:") != std::string::npos || c.args.rfind("train", 0) == 0)) {
+      continue;
+    }
+    const CliResult r = run(c.args);
+    EXPECT_EQ(r.code, c.code) << c.what << ": collabgym " << c.args << "\n" << r.out;
+    EXPECT_GT(r.out.size(), 20u) << c.what << ": a message says what is wrong: " << r.out;
+  }
+}
+
+TEST(Cli, ATraceIsNotTouchedWhenTheInputsAreBad) {
+  const std::string trace = temp_path("kept_trace.jsonl");
+  std::ofstream(trace) << "precious\n";
+  EXPECT_EQ(run("run -t nope -a expert -n 1 --trace " + trace).code, 2);
+  EXPECT_EQ(run("run -t guess_number -a nobody -n 1 --trace " + trace).code, 2);
+  std::ifstream in(trace);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "precious");
+  // A good run replaces it whole, and it replays.
+  ASSERT_EQ(run("run -t guess_number -a expert -n 2 --trace " + trace).code, 0);
+  EXPECT_EQ(run("replay " + trace).code, 0);
+}
+
+TEST(Cli, BadMessagesSayWhatIsWrong) {
+  CliResult r = run("serve --bind garbage");
+  EXPECT_NE(r.out.find("expected an endpoint tcp://HOST:PORT"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("loopback"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a expert -n 1 --w-task nan");
+  EXPECT_NE(r.out.find("--w-task nan: expected a finite number"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a expert -n 1 --seed -5");
+  EXPECT_NE(r.out.find("--seed '-5'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, TheTaskComesFromTheScenarioWhenNotGiven) {
+  const std::string scen = std::string(COLLAB_SOURCE_DIR) + "/scenarios/guess_number/default.json";
+  CliResult r = run("run --scenario " + scen + " -a expert -n 3 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["task"], "guess_number-v0");
+  // Results carry their setup: seeds, reward, scenario.
+  EXPECT_EQ(j["seeds"]["first"], 0);
+  EXPECT_EQ(j["seeds"]["count"], 3);
+  EXPECT_EQ(j["scenario"]["name"], "default.json");
+  EXPECT_EQ(j["scenario"]["hash"].get<std::string>().size(), 16u);
+  EXPECT_EQ(j["reward"]["reward"], "mr");
+  r = run("spec --task guess_number");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["id"], "guess_number-v0");
+  r = run("run -a expert -n 1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--task is required"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a expert -a random -n 20");
+  EXPECT_NE(r.out.find("scenario default.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Wilson"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[83.9, 100.0]"), std::string::npos) << "Wilson 95% for 20/20\n" << r.out;
+}
+
+TEST(Cli, PlayCommandsCostNoTurn) {
+  const CliResult r = run(
+      "play guess_number --seed 3 --reward terminal < <(printf '\\n:help\\n:acts\\n:frob\\n"
+      ":act guess\\n:quit\\n')");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("commands (they cost no turn)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unknown command ':frob'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("turns: 1"), std::string::npos) << "only :act costs a turn\n" << r.out;
+}
+
+TEST(Cli, ProgressIsPlainLinesWhenNotATerminal) {
+  const CliResult r = run("run -t guess_number -a random -n 50");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("random: 50/50 episodes"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos) << "no carriage returns in a log";
 }
 
 }  // namespace

@@ -50,6 +50,23 @@ TEST(Stats, CoverageOfTheIntervalIsNearItsLevel) {
   EXPECT_LT(covered, 196);
 }
 
+TEST(Stats, WilsonIntervalsForRates) {
+  EXPECT_NEAR(normal_quantile(0.95), 1.959964, 1e-6);
+  // 100% of 200: Wald says ± 0; Wilson's lower bound is below 1.
+  const Estimate all = wilson(200, 200);
+  EXPECT_EQ(all.mean, 1.0);
+  EXPECT_EQ(all.hi, 1.0);
+  EXPECT_NEAR(all.lo, 0.98116, 1e-4);
+  // A textbook value: 8 of 10 at 95% is [0.490, 0.943].
+  const Estimate e = wilson(8, 10);
+  EXPECT_NEAR(e.lo, 0.4902, 1e-3);
+  EXPECT_NEAR(e.hi, 0.9433, 1e-3);
+  EXPECT_STREQ(e.method, "wilson");
+  EXPECT_THROW(wilson(3, 2), InvalidOption);
+  EXPECT_THROW(wilson(-1, 2), InvalidOption);
+  EXPECT_EQ(wilson(0, 0).n, 0);
+}
+
 TEST(Stats, BadParametersAreRefused) {
   const std::vector<double> xs = {1, 2};
   EXPECT_THROW(estimate(xs, 1.0), InvalidOption);
