@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
       "\nVectorEnv (64 environments, random legal acts; env-steps/s, all environments together)\n");
   fmt::print("{:<30} {:>12} {:>12} {:>9} {:>12}\n", "task, reward", "1 thread", "2 threads",
              "scaling", "allocs/step");
-  for (const char* id : {"twenty_questions-v0", "guess_number-v0"}) {
+  for (const char* id : {"twenty_questions-v0", "twenty_questions-v1", "guess_number-v0"}) {
     for (const char* mode : {"terminal", "mr"}) {
       const Env proto = reg.make(id, {{"reward", mode}, {"split", "all"}});
       const int rounds = std::string(mode) == "mr" ? 100 : 2000;
@@ -212,6 +212,7 @@ int main(int argc, char** argv) {
     }
   }
   fmt::print(
+      "twenty_questions-v1 = v0 + act features (a posterior over the catalog every step).\n"
       "allocs/step: heap allocations inside VectorEnv::step per env-step (1 thread), from the\n"
       "user's reply text, the act's rendering and, for MR, the cloned futures; observations are\n"
       "written into the batch in place.\n");

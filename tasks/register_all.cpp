@@ -8,6 +8,8 @@ namespace collab::tasks {
 // One line per task.
 void register_all(Registry& r) {
   r.add<twenty_questions::TwentyQuestions>();
+  r.add(twenty_questions::kName, 0, twenty_questions::kDefaultScenario,  // v0: no act features
+        &twenty_questions::TwentyQuestions::from_file_v0);
   r.add<guess_number::GuessNumber>();
 }
 

@@ -11,22 +11,23 @@ Action TwentyQuestions::expert(const Game& game, Rng&) const {
   return Action::from_act(expert_act(game));
 }
 
-int32_t TwentyQuestions::expert_act(const Game& g) const {
-  // Bayesian expert: posterior over objects under an assumed answer-noise e, then either guess the
-  // most likely object or ask the question with the largest expected information gain. The loops
-  // run over 0/1 indicator columns so that they vectorise (the `omp simd` pragmas need only
-  // -fopenmp-simd: no OpenMP runtime).
+namespace {
+
+constexpr double e = TwentyQuestions::kExpertAssumedNoise;
+constexpr double kTiny = 1e-4;  // an "unsure" about a clear-cut attribute, or vice versa
+// P(answer | value): rows value (no, yes, sometimes), columns answer (no, yes, unsure).
+constexpr double kLik[3][3] = {
+    {1 - e - kTiny, e, kTiny}, {e, 1 - e - kTiny, kTiny}, {kTiny, kTiny, 1 - 2 * kTiny}};
+
+}  // namespace
+
+void TwentyQuestions::posterior(const Game& g, std::span<double> out) const {
+  // The loops run over 0/1 indicator columns so that they vectorise (the `omp simd` pragmas need
+  // only -fopenmp-simd: no OpenMP runtime).
   const size_t n = catalog_.objects.size();
   const size_t na = catalog_.attributes.size();
-  constexpr double e = kExpertAssumedNoise;
-  constexpr double kTiny = 1e-4;  // an "unsure" about a clear-cut attribute, or vice versa
-
-  // P(answer | value): rows value (no, yes, sometimes), columns answer (no, yes, unsure).
-  static constexpr double kLik[3][3] = {
-      {1 - e - kTiny, e, kTiny}, {e, 1 - e - kTiny, kTiny}, {kTiny, kTiny, 1 - 2 * kTiny}};
-  thread_local std::vector<double> post_buf;
-  post_buf.resize(n);
-  double* __restrict post = post_buf.data();
+  COLLAB_CHECK(out.size() == n);
+  double* __restrict post = out.data();
   const uint8_t* __restrict guessed = g.guessed().data();
   for (size_t o = 0; o < n; ++o) post[o] = guessed[o] ? 0.0 : 1.0;
   for (size_t a = 0; a < na; ++a) {
@@ -44,9 +45,21 @@ int32_t TwentyQuestions::expert_act(const Game& g) const {
   for (size_t o = 0; o < n; ++o) z += post[o];
   COLLAB_CHECK(z > 0);
   const double inv = 1.0 / z;
+#pragma omp simd
+  for (size_t o = 0; o < n; ++o) post[o] *= inv;
+}
+
+int32_t TwentyQuestions::expert_act(const Game& g) const {
+  // Bayesian expert: posterior over objects under an assumed answer-noise e, then either guess the
+  // most likely object or ask the question with the largest expected information gain.
+  const size_t n = catalog_.objects.size();
+  const size_t na = catalog_.attributes.size();
+  thread_local std::vector<double> post_buf;
+  post_buf.resize(n);
+  posterior(g, post_buf);
+  const double* __restrict post = post_buf.data();
   size_t best = 0;
   for (size_t o = 0; o < n; ++o) {
-    post[o] *= inv;
     if (post[o] > post[best]) best = o;
   }
   const int left = catalog_.patience - g.questions();

@@ -33,6 +33,7 @@ class Game final : public EpisodeBase<Game> {
   // Encodings (user_sim.cpp).
   void features(std::span<float> out) const override;
   void mask(std::span<uint8_t> out) const override;
+  void act_features(std::span<float> out) const override;  // v1 (features.cpp)
   // Text channel (parser.cpp).
   Parsed parse(std::string_view text) const override;
   std::string render(int32_t act, const Content& content) const override;
@@ -42,6 +43,8 @@ class Game final : public EpisodeBase<Game> {
   // The dialogue so far (what the expert and the passive policy may read).
   const std::vector<Answer>& answers() const { return answers_; }
   const std::vector<uint8_t>& guessed() const { return guessed_; }
+  // Bit set over objects: consistent with every answer as given (noise not modelled), not guessed.
+  const std::vector<uint64_t>& consistent() const { return consistent_; }
   int questions() const { return questions_; }
 
  private:

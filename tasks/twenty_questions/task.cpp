@@ -9,7 +9,14 @@
 
 namespace collab::tasks::twenty_questions {
 
-TwentyQuestions::TwentyQuestions(Catalog catalog) : catalog_(std::move(catalog)) {
+TwentyQuestions::TwentyQuestions(Catalog catalog, int version)
+    : catalog_(std::move(catalog)), version_(version) {
+  COLLAB_CHECK(version == 0 || version == 1);
+  if (version >= 1) {
+    act_features_ = {"is_question",   "yes_share", "no_share",  "sometimes_share",
+                     "already_asked", "consistent", "posterior", "already_guessed"};
+    COLLAB_CHECK(act_features_.size() == kActFeatures);
+  }
   for (size_t a = 0; a < catalog_.attributes.size(); ++a) {
     const auto& attr = catalog_.attributes[a];
     acts_.push_back("ask:" + attr.name);
@@ -50,6 +57,10 @@ TwentyQuestions::TwentyQuestions(Catalog catalog) : catalog_(std::move(catalog))
 
 std::shared_ptr<const Task> TwentyQuestions::from_file(const std::string& path) {
   return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path)));
+}
+
+std::shared_ptr<const Task> TwentyQuestions::from_file_v0(const std::string& path) {
+  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path)), 0);
 }
 
 std::string TwentyQuestions::description() const {

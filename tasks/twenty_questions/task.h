@@ -22,13 +22,16 @@
 namespace collab::tasks::twenty_questions {
 
 inline constexpr const char* kName = "twenty_questions";
-inline constexpr int kVersion = 0;
+// v1 adds act features (README "Act features"); v0 (none) stays registered so that earlier traces,
+// checkpoints and figures still replay and compare.
+inline constexpr int kVersion = 1;
 inline constexpr const char* kDefaultScenario = "twenty_questions/common.json";
 
 class TwentyQuestions final : public TaskBase<Game> {
  public:
-  explicit TwentyQuestions(Catalog catalog);
+  explicit TwentyQuestions(Catalog catalog, int version = kVersion);
   static std::shared_ptr<const Task> from_file(const std::string& path);
+  static std::shared_ptr<const Task> from_file_v0(const std::string& path);
   static constexpr const char* kTaskName = kName;
   static constexpr int kTaskVersion = kVersion;
   static constexpr const char* kTaskDefaultScenario = kDefaultScenario;
@@ -36,10 +39,11 @@ class TwentyQuestions final : public TaskBase<Game> {
   using TaskBase<Game>::passive;
 
   std::string name() const override { return kName; }
-  int version() const override { return kVersion; }
+  int version() const override { return version_; }
   std::string description() const override;
   const std::vector<std::string>& acts() const override { return acts_; }
   const std::vector<std::string>& feature_names() const override { return features_; }
+  const std::vector<std::string>& act_feature_names() const override { return act_features_; }
   int default_max_turns() const override { return catalog_.patience; }
   const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
@@ -57,8 +61,15 @@ class TwentyQuestions final : public TaskBase<Game> {
   bool is_ask(int32_t act) const { return act < static_cast<int32_t>(catalog_.attributes.size()); }
   const Catalog& catalog() const { return catalog_; }
 
-  // The noise level the expert assumes when it weighs answers (it never sees the persona).
+  // The noise level the expert (and the act features) assume when weighing answers; the persona's
+  // real noise is never seen.
   static constexpr double kExpertAssumedNoise = 0.05;
+  // P(object | dialogue) under that noise model, over objects not guessed yet (expert.cpp);
+  // `post` gets one value per object, summing to 1.
+  void posterior(const Game& game, std::span<double> post) const;
+  // Act features of v1 (features.cpp), row-major [acts][kActFeatures].
+  static constexpr size_t kActFeatures = 8;
+  void write_act_features(const Game& game, std::span<float> out) const;
 
  protected:
   // expert.cpp
@@ -69,7 +80,9 @@ class TwentyQuestions final : public TaskBase<Game> {
   int32_t expert_act(const Game& game) const;
 
   Catalog catalog_;
+  int version_;
   OptionSpecs options_;
+  std::vector<std::string> act_features_;  // empty in v0
   std::vector<std::string> acts_;
   std::vector<std::string> features_;
   std::vector<size_t> train_, test_, all_;  // object indices by split

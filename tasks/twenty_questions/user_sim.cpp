@@ -150,29 +150,6 @@ UserReply Game::guess(size_t o) {
   return r;
 }
 
-void Game::features(std::span<float> out) const {
-  const auto& cat = task_->catalog();
-  const size_t na = cat.attributes.size();
-  for (size_t a = 0; a < na; ++a) {
-    const Answer ans = answers_[a];
-    out[2 * a] = ans == Answer::kUnasked ? 0.0f : 1.0f;
-    out[2 * a + 1] = ans == Answer::kYes ? 1.0f : ans == Answer::kNo ? -1.0f : 0.0f;
-  }
-  out[2 * na] = static_cast<float>(candidates_) / static_cast<float>(cat.objects.size());
-  out[2 * na + 1] = static_cast<float>(questions_) / static_cast<float>(cat.patience);
-  out[2 * na + 2] = static_cast<float>(wrong_) / static_cast<float>(cat.max_wrong_guesses);
-}
-
-void Game::mask(std::span<uint8_t> out) const {
-  const size_t na = answers_.size(), no = guessed_.size();
-  // Raw restrict pointers: uint8_t may alias anything, which otherwise blocks vectorisation.
-  uint8_t* __restrict dst = out.data();
-  const uint8_t* __restrict guessed = guessed_.data();
-  const Answer* __restrict answers = answers_.data();
-  for (size_t a = 0; a < na; ++a) dst[a] = answers[a] == Answer::kUnasked;
-  for (size_t o = 0; o < no; ++o) dst[na + o] = guessed[o] ^ 1;
-}
-
 std::string Game::goal() const { return task_->catalog().objects[target_].name; }
 
 }  // namespace collab::tasks::twenty_questions

@@ -229,10 +229,11 @@ TEST_P(Conformance, ActFeaturesHaveTheSpecShapeAndAreDeterministic) {
   }
 }
 
-TEST_P(Conformance, BuiltInPoliciesAreBlindToTheHiddenGoal) {
+TEST_P(Conformance, PoliciesAndActFeaturesAreBlindToTheHiddenGoal) {
   // Play the same act sequence from many seeds; wherever two episodes have the same dialogue so
   // far (opening and every reply) but different hidden goals, the expert and the passive policy
-  // must decide the same. A policy that peeks at the goal fails this for some pair.
+  // must decide the same, and the features and act features must be equal. Anything that peeks at
+  // the goal fails this for some pair.
   Env env = make({{"reward", "terminal"}});
   const Task& task = env.task();
   for (int prefix = 0; prefix <= 2; ++prefix) {
@@ -246,7 +247,11 @@ TEST_P(Conformance, BuiltInPoliciesAreBlindToTheHiddenGoal) {
         env.step(x);
       }
     }
-    std::map<std::string, std::pair<std::string, std::string>> seen;  // dialogue -> (goal, choice)
+    struct Seen {
+      std::string goal, choice;
+      std::vector<float> features, act_features;
+    };
+    std::map<std::string, Seen> seen;  // by dialogue
     int compared = 0;
     for (uint64_t seed = 0; seed < 300; ++seed) {
       std::string dialogue = env.reset(seed).obs.text;
@@ -262,14 +267,21 @@ TEST_P(Conformance, BuiltInPoliciesAreBlindToTheHiddenGoal) {
       if (!ok || env.done()) continue;
       Rng r1(99), r2(99);
       const Action e = task.expert(env.episode(), r1), p = task.passive(env.episode(), r2);
-      const std::string choice = fmt::format("{}|{}|{}|{}", e.act.value_or(-1), e.text,
-                                             p.act.value_or(-1), p.text);
-      auto [it, fresh] = seen.emplace(dialogue, std::make_pair(env.episode().goal(), choice));
-      if (!fresh && it->second.first != env.episode().goal()) {
+      const Observation obs = env.observe();
+      Seen now{env.episode().goal(),
+               fmt::format("{}|{}|{}|{}", e.act.value_or(-1), e.text, p.act.value_or(-1), p.text),
+               obs.features, obs.act_features};
+      auto [it, fresh] = seen.emplace(dialogue, now);
+      if (!fresh && it->second.goal != now.goal) {
         ++compared;
-        EXPECT_EQ(it->second.second, choice)
-            << "same dialogue, goals " << it->second.first << " and " << env.episode().goal()
-            << ":\n" << dialogue;
+        // The policies, the features and the act features see the dialogue, not the goal.
+        EXPECT_EQ(it->second.choice, now.choice)
+            << "same dialogue, goals " << it->second.goal << " and " << now.goal << ":\n"
+            << dialogue;
+        EXPECT_EQ(it->second.features, now.features) << "features differ for goals "
+                                                     << it->second.goal << " and " << now.goal;
+        EXPECT_EQ(it->second.act_features, now.act_features)
+            << "act features differ for goals " << it->second.goal << " and " << now.goal;
       }
     }
     EXPECT_GT(compared, 0) << "no two episodes shared a dialogue after " << prefix
@@ -439,9 +451,9 @@ TEST(Registry, UnknownIdsSuggestNearOnes) {
     reg().make("twenty_questions-v9");
     FAIL() << "expected UnknownTask";
   } catch (const UnknownTask& e) {
-    EXPECT_NE(std::string(e.what()).find("v0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("v0, v1"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(reg().resolve("twenty_questions"), "twenty_questions-v0");
+  EXPECT_EQ(reg().resolve("twenty_questions"), "twenty_questions-v1");  // the latest
   EXPECT_THROW(reg().make("nothing-like-it"), UnknownTask);
 }
 
