@@ -51,7 +51,7 @@ TEST(Cli, RunJsonHasTheDocumentedFields) {
 TEST(Cli, BadUsageExitsTwoWithAMessage) {
   CliResult r = run("run --task twenty_question --agent expert");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("did you mean twenty_questions-v0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did you mean twenty_questions-v1"), std::string::npos) << r.out;
   r = run("run --task twenty_questions --agent expret");
   EXPECT_EQ(r.code, 2);  // an unknown agent is bad usage, like an unknown task
   EXPECT_NE(r.out.find("did you mean expert"), std::string::npos) << r.out;
