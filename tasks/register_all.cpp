@@ -1,6 +1,7 @@
 #include "tasks/register_all.h"
 
 #include "tasks/guess_number/task.h"
+#include "tasks/math_qa/task.h"
 #include "tasks/twenty_questions/task.h"
 
 namespace collab::tasks {
@@ -11,6 +12,7 @@ void register_all(Registry& r) {
   r.add(twenty_questions::kName, 0, twenty_questions::kDefaultScenario,  // v0: no act features
         &twenty_questions::TwentyQuestions::from_file_v0);
   r.add<guess_number::GuessNumber>();
+  r.add<math_qa::MathQa>();
 }
 
 const Registry& builtin_registry() {

@@ -71,14 +71,19 @@ TEST_P(Conformance, DifferentSeedsGiveDifferentGoals) {
 
 TEST_P(Conformance, CloneReplaysIdenticallyAndLeavesTheOriginalAlone) {
   Env env = make();
-  env.reset(77);
+  // A mid-episode state: two random steps from the first seed (from 77 on) that leaves the
+  // episode running (in some tasks a random act may end it at once).
   auto agent = agents::make_agent("random");
-  Observation obs = env.observe();
-  for (int i = 0; i < 2 && !env.done(); ++i) {
-    Rng rng = agents::policy_rng(env);
-    obs = env.step(agents::decide(*agent, env, obs, rng)).obs;
+  Observation obs;
+  for (uint64_t seed = 77; seed < 177; ++seed) {
+    obs = env.reset(seed).obs;
+    for (int i = 0; i < 2 && !env.done(); ++i) {
+      Rng rng = agents::policy_rng(env);
+      obs = env.step(agents::decide(*agent, env, obs, rng)).obs;
+    }
+    if (!env.done()) break;
   }
-  ASSERT_FALSE(env.done());
+  ASSERT_FALSE(env.done()) << "no seed in [77, 177) survives two random steps";
   const Observation before = env.observe();
   const int turn_before = env.turn();
 
@@ -236,6 +241,7 @@ TEST_P(Conformance, PoliciesAndActFeaturesAreBlindToTheHiddenGoal) {
   // the goal fails this for some pair.
   Env env = make({{"reward", "terminal"}});
   const Task& task = env.task();
+  int compared_at_all = 0;
   for (int prefix = 0; prefix <= 2; ++prefix) {
     std::vector<int32_t> script;
     {
@@ -284,9 +290,11 @@ TEST_P(Conformance, PoliciesAndActFeaturesAreBlindToTheHiddenGoal) {
             << "act features differ for goals " << it->second.goal << " and " << now.goal;
       }
     }
-    EXPECT_GT(compared, 0) << "no two episodes shared a dialogue after " << prefix
-                           << " expert acts; the check compared nothing";
+    compared_at_all += compared;
   }
+  // Deeper prefixes may find no pairs in tasks whose replies reveal most of the goal (math_qa
+  // states numbers); the check must compare something somewhere, or it proves nothing.
+  EXPECT_GT(compared_at_all, 0) << "no two episodes shared a dialogue; the check compared nothing";
 }
 
 TEST_P(Conformance, TracesReplayExactlyAndTamperingIsCaught) {
