@@ -53,9 +53,11 @@ void Game::act_features(std::span<float> out) const {
 }
 
 void Game::mask(std::span<uint8_t> out) const {
-  const size_t slots = task_->slots(), n = p_->vars.size();
-  for (size_t a = 0; a < 2 * slots; ++a) out[a] = (a % slots) < n;
-  out[2 * slots] = 1;
+  // Every act is legal: asking about a slot the problem lacks is an irrelevant question the user
+  // answers ("There are only 2 quantities…"), and the features say which slots exist. (A mask that
+  // hid them would make a uniformly sampled act illegal at the first turn, which Gymnasium's
+  // check_env and most samplers cannot handle.)
+  std::fill(out.begin(), out.end(), uint8_t{1});
 }
 
 }  // namespace collab::tasks::math_qa

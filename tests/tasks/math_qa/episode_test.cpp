@@ -162,13 +162,14 @@ TEST(MathQaEncodings, FeaturesAndActFeaturesDescribeTheDialogue) {
   g->act_features(af);
   g->mask(m);
   const size_t K = t.act_feature_names().size();
-  // Slot 0 (distance) missing, slot 1 (speed) clear; slots 2+ absent and masked.
+  // Slot 0 (distance) missing, slot 1 (speed) clear; slots 2+ absent (legal: irrelevant asks).
   EXPECT_EQ(f[0], 1);  // present
   EXPECT_EQ(f[2], 1);  // missing
   EXPECT_EQ(f[7 + 1], 1);  // var1 clear
   EXPECT_EQ(m[t.ask_act(0)], 1);
-  EXPECT_EQ(m[t.ask_act(2)], 0);
-  EXPECT_EQ(m[t.confirm_act(2)], 0);
+  EXPECT_EQ(m[t.ask_act(2)], 1);
+  EXPECT_EQ(m[t.confirm_act(2)], 1);
+  EXPECT_EQ(f[7 * 2], 0) << "slot 2 is not present";
   EXPECT_EQ(m[t.answer_act()], 1);
   EXPECT_EQ(af[t.ask_act(0) * K + 5], 1);   // ask:var0 targets a missing quantity
   EXPECT_EQ(af[t.ask_act(1) * K + 4], 1);   // ask:var1 targets a clear one
