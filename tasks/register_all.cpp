@@ -1,5 +1,6 @@
 #include "tasks/register_all.h"
 
+#include "tasks/grocery/task.h"
 #include "tasks/guess_number/task.h"
 #include "tasks/math_qa/task.h"
 #include "tasks/twenty_questions/task.h"
@@ -13,6 +14,7 @@ void register_all(Registry& r) {
         &twenty_questions::TwentyQuestions::from_file_v0);
   r.add<guess_number::GuessNumber>();
   r.add<math_qa::MathQa>();
+  r.add<grocery::Grocery>();
 }
 
 const Registry& builtin_registry() {
