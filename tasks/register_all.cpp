@@ -1,5 +1,6 @@
 #include "tasks/register_all.h"
 
+#include "tasks/doc_edit/task.h"
 #include "tasks/grocery/task.h"
 #include "tasks/guess_number/task.h"
 #include "tasks/math_qa/task.h"
@@ -15,6 +16,7 @@ void register_all(Registry& r) {
   r.add<guess_number::GuessNumber>();
   r.add<math_qa::MathQa>();
   r.add<grocery::Grocery>();
+  r.add<doc_edit::DocEdit>();
 }
 
 const Registry& builtin_registry() {
