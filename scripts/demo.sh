@@ -16,6 +16,12 @@ echo "== the tutorial task: guess the number (a guess carries its number; acts c
 "$BIN" run --task guess_number --split test --agent random --agent passive --agent expert \
   --episodes 200 --seed 0 --reward mr
 echo
+echo "== asking pays on every task: expert vs passive (test split, 100 episodes, terminal reward) =="
+for TASK in math_qa grocery doc_edit; do
+  "$BIN" run --task "$TASK" --split test --agent passive --agent expert --episodes 100 --seed 0 \
+    --reward terminal
+done
+echo
 echo "== one expert game, from its trace =="
 TRACE="$(mktemp --suffix=.jsonl)"
 trap 'rm -f "$TRACE"' EXIT
