@@ -475,6 +475,7 @@ struct TrainArgs {
   std::optional<double> learning_rate, gamma;
   std::string ppo_json;
   bool self_rollouts = false;
+  std::string policy = "auto";
 };
 
 int cmd_train(const Registry& reg, const TrainArgs& a) {
@@ -505,6 +506,7 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
     cfg.ppo = collab::learners::PpoArgs::from_json(j);
   }
   cfg.self_rollouts = a.self_rollouts;
+  cfg.policy = a.policy;
   if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
   if (a.gamma) cfg.ppo.gamma = *a.gamma;
   Progress progress("train", true);
@@ -610,6 +612,13 @@ int main(int argc, char** argv) {
   train->add_flag("--self-rollouts", train_args.self_rollouts,
                   "MR futures played by the policy being trained (CollabLLM's setup) instead of "
                   "--rollout-policy");
+  train
+      ->add_option("--policy", train_args.policy,
+                   "Network: mlp (one output per act), act-scoring (one scorer over each act's "
+                   "features: any act count), or auto (act-scoring when the task has act "
+                   "features)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "mlp", "act-scoring"}));
   train->add_option(
       "--ppo", train_args.ppo_json,
       "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");

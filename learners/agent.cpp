@@ -1,4 +1,5 @@
-// The "ppo:PATH" agent: a trained actor-critic acting greedily on the env's features and mask.
+// The "ppo:PATH" agent: a trained policy network acting greedily on the env's observations (the
+// features and mask; the act features too for an act-scoring network).
 #include "agents/agent.h"
 
 #include <memory>
@@ -41,6 +42,10 @@ class PpoAgent final : public agents::Agent {
     task_id_ = ckpt_.meta.at("task").at("id").get<std::string>();
     features_ = ckpt_.meta.at("feature_names").get<std::vector<std::string>>();
     acts_ = ckpt_.meta.at("act_names").get<std::vector<std::string>>();
+    scores_acts_ = ckpt_.net->kind() == detail::kActScoringPolicy;
+    if (scores_acts_) {
+      act_features_ = ckpt_.meta.at("act_feature_names").get<std::vector<std::string>>();
+    }
   }
 
   std::string name() const override { return "ppo:" + spec_; }
@@ -58,30 +63,50 @@ class PpoAgent final : public agents::Agent {
       throw Error(where + ": feature names differ from the environment's (" + d +
                   "); expected the scenario layout the checkpoint was trained on");
     }
-    if (auto d = first_difference(acts_, spec.at("acts").get<std::vector<std::string>>());
-        !d.empty()) {
+    if (scores_acts_) {
+      // One network scores every act by its features: any act set of the task will do, as long
+      // as each act is described the same way.
+      if (auto d = first_difference(
+              act_features_,
+              spec.value("act_features", nlohmann::json::array()).get<std::vector<std::string>>());
+          !d.empty()) {
+        throw Error(where + ": act-feature names differ from the environment's (" + d +
+                    "); expected the act features the checkpoint was trained on");
+      }
+    } else if (auto d = first_difference(acts_, spec.at("acts").get<std::vector<std::string>>());
+               !d.empty()) {
       throw Error(where + ": act names differ from the environment's (" + d +
-                  "); expected the scenario the checkpoint was trained on");
+                  "); expected the scenario the checkpoint was trained on (an mlp policy has one "
+                  "output per act)");
     }
     checked_ = true;
   }
 
   Action act(const Observation& obs, Rng&) override {
     if (!checked_) throw Error("agent '" + name() + "': act() before begin(spec, seed)");
-    if (obs.features.size() != features_.size() || obs.action_mask.size() != acts_.size()) {
-      throw Error("agent '" + name() + "': observation has " +
-                  std::to_string(obs.features.size()) + " features and " +
-                  std::to_string(obs.action_mask.size()) + " acts; the checkpoint expects " +
-                  std::to_string(features_.size()) + " and " + std::to_string(acts_.size()));
+    const size_t k = scores_acts_ ? act_features_.size() : 0;
+    if (obs.features.size() != features_.size() ||
+        (!scores_acts_ && obs.action_mask.size() != acts_.size()) ||
+        (scores_acts_ && obs.act_features.size() != obs.action_mask.size() * k)) {
+      throw Error("agent '" + name() + "': observation has " + std::to_string(obs.features.size()) +
+                  " features, " + std::to_string(obs.action_mask.size()) + " acts and " +
+                  std::to_string(obs.act_features.size()) +
+                  " act-feature values; the checkpoint "
+                  "expects " +
+                  std::to_string(features_.size()) + " features and " +
+                  (scores_acts_ ? std::to_string(k) + " act features per act"
+                                : std::to_string(acts_.size()) + " acts"));
     }
     const auto f = static_cast<int64_t>(obs.features.size());
     const auto a = static_cast<int64_t>(obs.action_mask.size());
     torch::NoGradGuard no_grad;
-    const torch::Tensor x =
-        torch::from_blob(const_cast<float*>(obs.features.data()), {1, f}, torch::kFloat32);
-    const torch::Tensor m =
-        torch::from_blob(const_cast<uint8_t*>(obs.action_mask.data()), {1, a}, torch::kUInt8);
-    const int64_t act = ckpt_.net->policy(x, m).mode().item<int64_t>();
+    const detail::PolicyInput x{
+        torch::from_blob(const_cast<float*>(obs.features.data()), {1, f}, torch::kFloat32),
+        k > 0 ? torch::from_blob(const_cast<float*>(obs.act_features.data()),
+                                 {1, a, static_cast<int64_t>(k)}, torch::kFloat32)
+              : torch::empty({1, a, 0}),
+        torch::from_blob(const_cast<uint8_t*>(obs.action_mask.data()), {1, a}, torch::kUInt8)};
+    const int64_t act = ckpt_.net->policy(x).mode().item<int64_t>();
     if (!obs.action_mask.at(static_cast<size_t>(act))) {
       throw InvalidAction(name() + ": no legal act in this observation (all masked)");
     }
@@ -92,7 +117,8 @@ class PpoAgent final : public agents::Agent {
   std::string spec_;
   detail::Checkpoint ckpt_;
   std::string task_id_;
-  std::vector<std::string> features_, acts_;
+  std::vector<std::string> features_, acts_, act_features_;
+  bool scores_acts_ = false;  // an act-scoring network (reads act features; any act count)
   bool checked_ = false;
 };
 

@@ -23,6 +23,21 @@ double default_gamma(RewardMode mode) {
   return mode == RewardMode::kMr || mode == RewardMode::kImmediate ? 0.0 : 0.99;
 }
 
+std::string resolve_policy(const std::string& policy, int num_act_features) {
+  if (policy == "auto") return num_act_features > 0 ? "act-scoring" : "mlp";
+  if (policy == "mlp") return policy;
+  if (policy == "act-scoring") {
+    if (num_act_features < 1) {
+      throw InvalidOption(fmt::format(
+          "policy = 'act-scoring': the task declares no act features (K = {}), so there is "
+          "nothing to score acts by; expected mlp or auto here",
+          num_act_features));
+    }
+    return policy;
+  }
+  throw InvalidOption(fmt::format("policy = '{}': expected one of auto, mlp, act-scoring", policy));
+}
+
 std::vector<std::string> algorithms() {
   std::vector<std::string> out;
   for (const auto& a : kAlgorithms) out.emplace_back(a.name);
@@ -114,6 +129,10 @@ TrainResult train(const Registry& registry, const TrainConfig& cfg,
   }
   if (cfg.device != "auto" && cfg.device != "cpu" && cfg.device != "cuda") {
     throw InvalidOption(fmt::format("device = '{}': expected one of auto, cpu, cuda", cfg.device));
+  }
+  if (cfg.policy != "auto" && cfg.policy != "mlp" && cfg.policy != "act-scoring") {
+    throw InvalidOption(
+        fmt::format("policy = '{}': expected one of auto, mlp, act-scoring", cfg.policy));
   }
   if (!cfg.env_options.is_object()) {
     throw InvalidOption(

@@ -57,9 +57,11 @@ struct TrainConfig {
   int threads = 1;               // VectorEnv threads and torch CPU threads (>= 1)
   uint64_t seed = 0;             // environment seeds seed..seed+num_envs-1, torch seed
   std::string device = "auto";   // auto | cpu | cuda (auto = cuda if available)
-  std::string out_dir;         // metrics.csv, curve.svg, checkpoint.pt + .json; "" = write nothing
-  bool self_rollouts = false;  // MR futures played by the policy being trained (CollabLLM's
-                               // setup) instead of the env's rollout_policy (default: expert)
+  std::string out_dir;          // metrics.csv, curve.svg, checkpoint.pt + .json; "" = write nothing
+  bool self_rollouts = false;   // MR futures played by the policy being trained (CollabLLM's
+                                // setup) instead of the env's rollout_policy (default: expert)
+  std::string policy = "auto";  // network: mlp | act-scoring | auto (act-scoring when the task
+                                // declares act features, K > 0; else mlp). docs/learners.md
   PpoArgs ppo;
 };
 
@@ -91,6 +93,11 @@ std::vector<std::string> algorithms();
 // conversation pays for making it longer: measured in docs/learners.md), 0.99 otherwise.
 double default_gamma(RewardMode mode);
 
+// The network TrainConfig::policy resolves to for a task with K act features: "auto" gives
+// "act-scoring" when K > 0 and "mlp" otherwise; "mlp" and "act-scoring" are kept. Throws
+// InvalidOption for another name, or for "act-scoring" when K = 0 (nothing to score acts by).
+std::string resolve_policy(const std::string& policy, int num_act_features);
+
 // Trains cfg.algo on environments made by `registry`. Throws InvalidOption naming the bad field and
 // what was expected (unknown algo, device "cuda" without CUDA, num_envs < 1, total_steps < 1,
 // threads < 1…), Error when out_dir cannot be written, and whatever Registry::make throws.
@@ -100,8 +107,9 @@ TrainResult train(const Registry& registry, const TrainConfig& cfg,
 
 // Registers the "ppo:PATH" agent loader with agents::make_agent (idempotent, thread-safe). PATH is
 // an out_dir (its checkpoint.pt) or a checkpoint file. The agent acts greedily (argmax over legal
-// acts) and refuses, naming both sides, an env whose task id, feature names or act names differ
-// from the checkpoint's.
+// acts) and refuses, naming both sides, an env whose task id or feature names differ from the
+// checkpoint's, and also: for an mlp checkpoint, whose act names differ; for an act-scoring
+// checkpoint, whose act-feature names differ (its act set may differ: other scenarios of the task).
 void register_agents();
 
 }  // namespace collab::learners

@@ -1,11 +1,13 @@
 #include "learners/policy.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <cmath>
 #include <utility>
 
 #include "env/error.h"
+#include "learners/act_scoring.h"
 #include "learners/output.h"
 
 namespace collab::learners::detail {
@@ -28,27 +30,24 @@ torch::Tensor MaskedCategorical::entropy() const {
   return -(logits_.exp() * logits_).sum(-1);
 }
 
-namespace {
-
-torch::nn::Linear layer(int in, int out, double gain) {
+torch::nn::Linear orthogonal_linear(int in, int out, double gain) {
   torch::nn::Linear l(in, out);
   torch::nn::init::orthogonal_(l->weight, gain);
   torch::nn::init::constant_(l->bias, 0.0);
   return l;
 }
 
-torch::nn::Sequential mlp(int in, int hidden, int out, double out_gain) {
+torch::nn::Sequential tanh_mlp(int in, int hidden, int out, double out_gain) {
   const double g = std::sqrt(2.0);
-  return torch::nn::Sequential(layer(in, hidden, g), torch::nn::Tanh(), layer(hidden, hidden, g),
-                               torch::nn::Tanh(), layer(hidden, out, out_gain));
+  return torch::nn::Sequential(orthogonal_linear(in, hidden, g), torch::nn::Tanh(),
+                               orthogonal_linear(hidden, hidden, g), torch::nn::Tanh(),
+                               orthogonal_linear(hidden, out, out_gain));
 }
-
-}  // namespace
 
 ActorCriticImpl::ActorCriticImpl(int f, int a, int h) : num_features(f), num_acts(a), hidden(h) {
   // CleanRL's gains: a near-uniform initial policy (0.01) and a unit-scale value head (1.0).
-  actor = register_module("actor", mlp(f, h, a, 0.01));
-  critic = register_module("critic", mlp(f, h, 1, 1.0));
+  actor = register_module("actor", tanh_mlp(f, h, a, 0.01));
+  critic = register_module("critic", tanh_mlp(f, h, 1, 1.0));
 }
 
 torch::Tensor ActorCriticImpl::value(const torch::Tensor& obs) {
@@ -57,6 +56,39 @@ torch::Tensor ActorCriticImpl::value(const torch::Tensor& obs) {
 
 MaskedCategorical ActorCriticImpl::policy(const torch::Tensor& obs, const torch::Tensor& mask) {
   return MaskedCategorical(actor->forward(obs), mask);
+}
+
+torch::Tensor ActorCriticImpl::value(const PolicyInput& x) { return value(x.obs); }
+
+MaskedCategorical ActorCriticImpl::policy(const PolicyInput& x) { return policy(x.obs, x.mask); }
+
+nlohmann::json ActorCriticImpl::describe() const {
+  return {{"kind", kMlpPolicy},
+          {"num_features", num_features},
+          {"num_acts", num_acts},
+          {"num_act_features", 0},
+          {"hidden", hidden}};
+}
+
+PolicyNet make_policy(const std::string& kind, int f, int a, int k, int h) {
+  if (kind == kMlpPolicy) return ActorCritic(f, a, h).ptr();
+  if (kind == kActScoringPolicy) {
+    if (k < 1) {
+      throw InvalidOption("policy = 'act-scoring' needs act features; this task has K = " +
+                          std::to_string(k) + " (expected K >= 1, or policy mlp)");
+    }
+    return ActScoring(f, k, h, a).ptr();
+  }
+  throw InvalidOption("policy = '" + kind + "': expected one of mlp, act-scoring");
+}
+
+PolicyNet make_policy(const nlohmann::json& n) {
+  const std::string kind = n.value("kind", std::string(kMlpPolicy));
+  const int f = n.at("num_features").get<int>(), h = n.at("hidden").get<int>();
+  if (kind == kActScoringPolicy) {
+    return make_policy(kind, f, n.value("num_acts", 0), n.at("num_act_features").get<int>(), h);
+  }
+  return make_policy(kind, f, n.at("num_acts").get<int>(), 0, h);
 }
 
 torch::Device resolve_device(const std::string& device) {
@@ -74,7 +106,11 @@ torch::Device resolve_device(const std::string& device) {
   throw InvalidOption("device = '" + device + "': expected one of auto, cpu, cuda");
 }
 
-void set_cpu_threads(int threads) {
+void configure_cpu_for_training(int threads) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   torch::set_num_threads(threads);
   using SetThreads = void (*)(int);
   if (void* fn = dlsym(RTLD_DEFAULT, "openblas_set_num_threads")) {
@@ -82,9 +118,9 @@ void set_cpu_threads(int threads) {
   }
 }
 
-void save_checkpoint(ActorCritic& net, const std::string& path, const nlohmann::json& sidecar) {
+void save_checkpoint(const PolicyNet& net, const std::string& path, const nlohmann::json& sidecar) {
   try {
-    torch::save(net, path);
+    torch::save(std::static_pointer_cast<torch::nn::Module>(net), path);
   } catch (const c10::Error& e) {
     throw Error("cannot write checkpoint " + path + ": " + e.what_without_backtrace());
   }
@@ -96,26 +132,25 @@ Checkpoint load_checkpoint(const std::string& dir_or_file) {
   c.path = resolve_checkpoint(dir_or_file);
   c.meta = read_json(sidecar_path(c.path));
   const std::string side = sidecar_path(c.path);
-  int f = 0, a = 0, h = 0;
   try {
-    const auto& n = c.meta.at("network");
-    f = n.at("num_features").get<int>();
-    a = n.at("num_acts").get<int>();
-    h = n.at("hidden").get<int>();
     (void)c.meta.at("task").at("id").get<std::string>();
     (void)c.meta.at("feature_names").get<std::vector<std::string>>();
     (void)c.meta.at("act_names").get<std::vector<std::string>>();
+    if (c.meta.at("network").value("kind", std::string(kMlpPolicy)) == kActScoringPolicy) {
+      (void)c.meta.at("act_feature_names").get<std::vector<std::string>>();
+    }
+    c.net = make_policy(c.meta.at("network"));
   } catch (const nlohmann::json::exception& e) {
     throw Error(side + ": not a CollabGym checkpoint sidecar (" + e.what() +
-                "); expected network{num_features,num_acts,hidden}, task.id, feature_names, "
-                "act_names");
+                "); expected network{kind,num_features,num_acts,num_act_features,hidden}, "
+                "task.id, feature_names, act_names (and act_feature_names for act-scoring)");
+  } catch (const InvalidOption& e) {
+    throw Error(side + ": " + e.what());
   }
-  c.net = ActorCritic(f, a, h);
   try {
     torch::load(c.net, c.path);
   } catch (const c10::Error& e) {
-    throw Error("cannot load checkpoint " + c.path + " (network " + std::to_string(f) +
-                " features, " + std::to_string(a) + " acts, hidden " + std::to_string(h) +
+    throw Error("cannot load checkpoint " + c.path + " (network " + c.meta.at("network").dump() +
                 "): " + e.what_without_backtrace());
   }
   c.net->to(torch::kCPU);

@@ -1,9 +1,11 @@
-// The actor-critic network, the masked categorical distribution and checkpoint I/O (torch).
-// Internal to collab::learners: include only from files that include neither fmt nor spdlog.
+// Policy networks (the flat MLP and the act-scoring network), the masked categorical distribution,
+// device choice and checkpoint I/O (torch). Internal to collab::learners: include only from files
+// that include neither fmt nor spdlog.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,33 +31,78 @@ class MaskedCategorical {
   torch::Tensor logits_;
 };
 
-// Two MLPs (CleanRL's layout): actor features -> hidden -> hidden -> acts (logits) and critic
-// features -> hidden -> hidden -> 1, tanh activations, orthogonal initialisation.
-struct ActorCriticImpl : torch::nn::Module {
+// What a policy network sees of a batch of B observations of a task with A acts, F features and
+// K act features. All on the network's device.
+struct PolicyInput {
+  torch::Tensor obs;           // [B, F] float32
+  torch::Tensor act_features;  // [B, A, K] float32 (K may be 0; the MLP ignores it)
+  torch::Tensor mask;          // [B, A] uint8, nonzero = legal
+};
+
+// The network kinds, by the names TrainConfig::policy and the sidecar's network.kind use.
+inline constexpr const char* kMlpPolicy = "mlp";
+inline constexpr const char* kActScoringPolicy = "act-scoring";
+
+// An actor-critic: a masked policy over the A acts and a value, both from a PolicyInput.
+struct PolicyNetImpl : torch::nn::Module {
+  virtual MaskedCategorical policy(const PolicyInput& x) = 0;
+  virtual torch::Tensor value(const PolicyInput& x) = 0;  // [B]
+  // The sidecar's "network" object: {"kind", "num_features", "num_acts", "num_act_features",
+  // "hidden"}; make_policy(describe()) builds the same architecture.
+  virtual nlohmann::json describe() const = 0;
+  std::string kind() const { return describe().at("kind").get<std::string>(); }
+};
+using PolicyNet = std::shared_ptr<PolicyNetImpl>;
+
+// The flat MLP (CleanRL's layout): actor features -> hidden -> hidden -> A logits and critic
+// features -> hidden -> hidden -> 1, tanh activations, orthogonal initialisation. Tied to one act
+// set: the output layer has one row per act.
+struct ActorCriticImpl : PolicyNetImpl {
   ActorCriticImpl(int num_features, int num_acts, int hidden);
-  torch::Tensor value(const torch::Tensor& obs);  // [B]
+  MaskedCategorical policy(const PolicyInput& x) override;
+  torch::Tensor value(const PolicyInput& x) override;
+  nlohmann::json describe() const override;
+  // Observation features only (the MLP reads neither act features nor anything else).
   MaskedCategorical policy(const torch::Tensor& obs, const torch::Tensor& mask);
+  torch::Tensor value(const torch::Tensor& obs);
 
   int num_features, num_acts, hidden;
   torch::nn::Sequential actor{nullptr}, critic{nullptr};
 };
 TORCH_MODULE(ActorCritic);
 
+// Building blocks shared by the networks: a Linear layer with orthogonal weights (`gain`) and zero
+// bias, and in -> hidden -> hidden -> out with tanh between (gains sqrt 2, sqrt 2, out_gain).
+torch::nn::Linear orthogonal_linear(int in, int out, double gain);
+torch::nn::Sequential tanh_mlp(int in, int hidden, int out, double out_gain);
+
+// Builds an untrained network of `kind` (kMlpPolicy or kActScoringPolicy; act_scoring.h). K is
+// ignored by the MLP; the act-scoring network needs K >= 1. Throws InvalidOption on another kind.
+PolicyNet make_policy(const std::string& kind, int num_features, int num_acts, int num_act_features,
+                      int hidden);
+// From a sidecar's "network" object; a missing "kind" (sidecars before act scoring) means mlp.
+PolicyNet make_policy(const nlohmann::json& network);
+
 // "auto" -> cuda if available, else cpu; "cpu"; "cuda" (throws InvalidOption without CUDA).
 // Anything else throws InvalidOption naming the value and the choices.
 torch::Device resolve_device(const std::string& device);
 
-// CPU threading for training: torch::set_num_threads(threads), and OpenBLAS's own thread pool (when
-// the process has OpenBLAS) set to 1: its threads fight libtorch's OpenMP threads for the cores
-// (measured here: updates 3-4x slower at 2 threads). Process-wide, like torch's setting.
-void set_cpu_threads(int threads);
+// The CPU set up for training, process-wide like torch's own settings:
+//  * torch::set_num_threads(threads), and OpenBLAS's own thread pool (when the process has
+//    OpenBLAS) set to 1: its threads fight libtorch's OpenMP threads for the cores (measured here:
+//    updates 3-4x slower at 2 threads);
+//  * glibc's malloc keeps freed memory (mmap threshold fixed at 32 MiB, heap trimmed only past
+//    1 GiB free): by default each minibatch's activations of a few MiB are mapped and unmapped
+//    again, and re-faulting their pages made act-scoring updates ~2.5x slower.
+void configure_cpu_for_training(int threads);
 
 // Writes `path` (torch::save of the module) and its JSON sidecar (output.h: sidecar_path).
-void save_checkpoint(ActorCritic& net, const std::string& path, const nlohmann::json& sidecar);
+void save_checkpoint(const PolicyNet& net, const std::string& path, const nlohmann::json& sidecar);
 
-// A loaded checkpoint: the network on the CPU, in eval mode, and its sidecar.
+// A loaded checkpoint: the network (of the kind its sidecar names) on the CPU, in eval mode, and
+// its sidecar.
 struct Checkpoint {
-  ActorCritic net{nullptr};
+  PolicyNet net;
   nlohmann::json meta;
   std::string path;
 };

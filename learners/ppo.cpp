@@ -1,7 +1,8 @@
 // PPO (Schulman et al. 2017) over masked dialogue acts, after CleanRL's ppo.py: one linear loop
 // that collects a rollout from a VectorEnv, computes GAE, and optimises the clipped objective for a
-// few epochs of minibatches. Shared pieces: rollout.h (storage, GAE), policy.h (network, masked
-// categorical, checkpoints), output.h (metrics.csv, curve.svg, sidecar).
+// few epochs of minibatches. Shared pieces: rollout.h (storage, GAE), policy.h (networks, masked
+// categorical, checkpoints; act_scoring.h for the act-scoring network), output.h (metrics.csv,
+// curve.svg, sidecar).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -61,19 +62,41 @@ void copy_out(const torch::Tensor& src, T* dst) {
   std::memcpy(dst, c.data_ptr(), static_cast<size_t>(c.numel()) * sizeof(T));
 }
 
+// The policy's view of rows [t*N, (t+1)*N) of the rollout (no copy on the CPU). `k` is the K the
+// rollout stores (0 for the MLP: an empty [N, A, 0] tensor).
+PolicyInput step_input(Rollout& ro, int t, int k, torch::Device device) {
+  const int n = ro.num_envs, a = ro.num_acts;
+  const torch::Tensor act_features =
+      k > 0 ? step_rows(ro.act_features, t, n, a * k, torch::kFloat32).view({n, a, k})
+            : torch::empty({n, a, 0});
+  return {step_rows(ro.obs, t, n, ro.num_features, torch::kFloat32).to(device),
+          act_features.to(device), step_rows(ro.masks, t, n, a, torch::kUInt8).to(device)};
+}
+
+// One observation as a batch of one (`k` as in step_input; the observation holds the env's K).
+PolicyInput observation_input(const Observation& o, int k, torch::Device device) {
+  const auto f = static_cast<int64_t>(o.features.size());
+  const auto a = static_cast<int64_t>(o.action_mask.size());
+  const torch::Tensor act_features =
+      k > 0
+          ? torch::from_blob(const_cast<float*>(o.act_features.data()), {1, a, k}, torch::kFloat32)
+          : torch::empty({1, a, 0});
+  return {
+      torch::from_blob(const_cast<float*>(o.features.data()), {1, f}, torch::kFloat32).to(device),
+      act_features.to(device),
+      torch::from_blob(const_cast<uint8_t*>(o.action_mask.data()), {1, a}, torch::kUInt8)
+          .to(device)};
+}
+
 // MR futures played by the network being trained: a sample from its masked policy, drawn with the
 // rollout's own RNG stream (so futures stay reproducible). Called from VectorEnv's threads during
 // collection only, never during an update; inference without autograd is safe concurrently.
-RolloutPolicy self_rollout_policy(ActorCritic net, torch::Device device) {
-  return [net, device](const Observation& o, Rng& rng) mutable {
+RolloutPolicy self_rollout_policy(PolicyNet net, int k, torch::Device device) {
+  return [net, k, device](const Observation& o, Rng& rng) {
     torch::NoGradGuard no_grad;
-    const auto f = static_cast<int64_t>(o.features.size());
     const auto a = static_cast<int64_t>(o.action_mask.size());
-    const torch::Tensor obs =
-        torch::from_blob(const_cast<float*>(o.features.data()), {1, f}, torch::kFloat32).to(device);
-    const torch::Tensor mask =
-        torch::from_blob(const_cast<uint8_t*>(o.action_mask.data()), {1, a}, torch::kUInt8).to(device);
-    const torch::Tensor logp = net->policy(obs, mask).logits().to(torch::kCPU).contiguous();
+    const torch::Tensor logp =
+        net->policy(observation_input(o, k, device)).logits().to(torch::kCPU).contiguous();
     const float* lp = logp.data_ptr<float>();
     const double u = rng.uniform();
     double acc = 0;
@@ -100,23 +123,26 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
   check_args(args);
 
   const torch::Device device = resolve_device(cfg.device);
-  if (device.is_cpu()) set_cpu_threads(cfg.threads);  // libtorch's default here is 1
+  if (device.is_cpu()) configure_cpu_for_training(cfg.threads);  // libtorch's default here is 1
   torch::manual_seed(cfg.seed);
 
   // Environments, output folder (fails early if unwritable), network and optimiser.
   VectorEnv envs(prototype, cfg.num_envs, cfg.threads);
   const int N = cfg.num_envs, T = args.num_steps;
   const int F = prototype.num_features(), A = prototype.num_acts();
-  RunWriter writer(cfg.out_dir);
-  ActorCritic agent(F, A, args.hidden);
+  const std::string kind = resolve_policy(cfg.policy, prototype.num_act_features());
+  const int K = kind == kActScoringPolicy ? prototype.num_act_features() : 0;  // what it reads
+  RunWriter writer(cfg.out_dir, CurveInfo(prototype.task().id(),
+                                          to_string(prototype.reward_config().mode), cfg.seed));
+  const PolicyNet agent = make_policy(kind, F, A, K, args.hidden);
   agent->to(device);
-  if (cfg.self_rollouts) envs.set_rollout_policy(self_rollout_policy(agent, device));
+  if (cfg.self_rollouts) envs.set_rollout_policy(self_rollout_policy(agent, K, device));
   torch::optim::Adam optimizer(agent->parameters(),
                                torch::optim::AdamOptions(args.learning_rate).eps(1e-5));
 
   const int64_t batch_size = static_cast<int64_t>(T) * N;
   const int64_t num_iterations = (cfg.total_steps + batch_size - 1) / batch_size;
-  Rollout rollout(T, N, F, A);
+  Rollout rollout(T, N, F, A, K);
   EpisodeLog episodes;
   std::vector<int32_t> acts(static_cast<size_t>(N));
   std::vector<float> last_values(static_cast<size_t>(N));
@@ -139,14 +165,13 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
       torch::NoGradGuard no_grad;
       for (int t = 0; t < T; ++t) {
         rollout.record_obs(t, *next);
-        const torch::Tensor obs = step_rows(rollout.obs, t, N, F, torch::kFloat32).to(device);
-        const torch::Tensor mask = step_rows(rollout.masks, t, N, A, torch::kUInt8).to(device);
-        const MaskedCategorical pi = agent->policy(obs, mask);
+        const PolicyInput x = step_input(rollout, t, K, device);
+        const MaskedCategorical pi = agent->policy(x);
         const torch::Tensor act = pi.sample();
         const size_t row0 = static_cast<size_t>(t) * static_cast<size_t>(N);
         copy_out<int64_t>(act, rollout.acts.data() + row0);
         copy_out<float>(pi.log_prob(act), rollout.logprobs.data() + row0);
-        copy_out<float>(agent->value(obs), rollout.values.data() + row0);
+        copy_out<float>(agent->value(x), rollout.values.data() + row0);
         for (size_t i = 0; i < acts.size(); ++i)
           acts[i] = static_cast<int32_t>(rollout.acts[row0 + i]);
 
@@ -157,9 +182,10 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
           if (finished) episodes.add(*finished);
         }
       }
-      std::vector<float> next_obs = next->features;
-      copy_out<float>(agent->value(torch::from_blob(next_obs.data(), {N, F}).to(device)),
-                      last_values.data());
+      // The observations after the last step, as a one-step rollout.
+      Rollout after(1, N, F, A, K);
+      after.record_obs(0, *next);
+      copy_out<float>(agent->value(step_input(after, 0, K, device)), last_values.data());
     }
     rollout.compute_gae(last_values, args.gamma, args.gae_lambda);
     collect_seconds += seconds_since(t_collect);
@@ -176,6 +202,10 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
     };
     const torch::Tensor b_obs = gather(rollout.obs, F, torch::kFloat32);
     const torch::Tensor b_masks = gather(rollout.masks, A, torch::kUInt8);
+    const torch::Tensor b_act_features =
+        K > 0 ? gather(rollout.act_features, static_cast<int64_t>(A) * K, torch::kFloat32)
+                    .view({-1, A, K})
+              : torch::empty({b_masks.size(0), A, 0}, device);
     const torch::Tensor b_acts = gather(rollout.acts, 1, torch::kInt64);
     const torch::Tensor b_logprobs = gather(rollout.logprobs, 1, torch::kFloat32);
     const torch::Tensor b_advantages = gather(rollout.advantages, 1, torch::kFloat32);
@@ -197,11 +227,12 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         if (end <= begin) continue;
         const torch::Tensor mb = perm.slice(0, begin, end);
 
-        const MaskedCategorical pi =
-            agent->policy(b_obs.index_select(0, mb), b_masks.index_select(0, mb));
+        const PolicyInput x{b_obs.index_select(0, mb), b_act_features.index_select(0, mb),
+                            b_masks.index_select(0, mb)};
+        const MaskedCategorical pi = agent->policy(x);
         const torch::Tensor new_logprob = pi.log_prob(b_acts.index_select(0, mb));
         const torch::Tensor entropy = pi.entropy().mean();
-        const torch::Tensor new_value = agent->value(b_obs.index_select(0, mb));
+        const torch::Tensor new_value = agent->value(x);
         const torch::Tensor log_ratio = new_logprob - b_logprobs.index_select(0, mb);
         const torch::Tensor ratio = log_ratio.exp();
         torch::Tensor approx_kl, clipfrac;
@@ -288,13 +319,15 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
     const Task& task = prototype.task();
     const nlohmann::json sidecar = {
         {"format", "collabgym-checkpoint"},
-        {"format_version", 1},
+        {"format_version", 2},  // 2: network.kind, act_feature_names
         {"algo", "ppo"},
         {"task", {{"id", task.id()}, {"name", task.name()}, {"version", task.version()}}},
         {"scenario", task.scenario_info()},
         {"feature_names", task.feature_names()},
         {"act_names", task.acts()},
-        {"network", {{"num_features", F}, {"num_acts", A}, {"hidden", args.hidden}}},
+        {"act_feature_names", task.act_feature_names()},
+        {"policy", cfg.policy},  // as asked; network.kind is what it resolved to
+        {"network", agent->describe()},
         {"ppo", args.to_json()},
         {"env_options", cfg.env_options},
         {"seed", cfg.seed},

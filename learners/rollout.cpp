@@ -8,10 +8,11 @@
 
 namespace collab::learners::detail {
 
-Rollout::Rollout(int t, int n, int f, int a)
-    : num_steps(t), num_envs(n), num_features(f), num_acts(a) {
+Rollout::Rollout(int t, int n, int f, int a, int k)
+    : num_steps(t), num_envs(n), num_features(f), num_acts(a), num_act_features(k) {
   const size_t rows = static_cast<size_t>(t) * static_cast<size_t>(n);
   obs.assign(rows * static_cast<size_t>(f), 0.0f);
+  act_features.assign(rows * static_cast<size_t>(a) * static_cast<size_t>(k), 0.0f);
   masks.assign(rows * static_cast<size_t>(a), 0);
   acts.assign(rows, 0);
   logprobs.assign(rows, 0.0f);
@@ -31,6 +32,12 @@ void Rollout::record_obs(int t, const VectorBatch& b) {
             obs.begin() + static_cast<std::ptrdiff_t>(row0 * static_cast<size_t>(num_features)));
   std::copy(b.masks.begin(), b.masks.end(),
             masks.begin() + static_cast<std::ptrdiff_t>(row0 * static_cast<size_t>(num_acts)));
+  if (num_act_features > 0) {
+    COLLAB_CHECK(b.num_act_features == num_act_features);
+    const size_t width = static_cast<size_t>(num_acts) * static_cast<size_t>(num_act_features);
+    std::copy(b.act_features.begin(), b.act_features.end(),
+              act_features.begin() + static_cast<std::ptrdiff_t>(row0 * width));
+  }
   // A row whose last step ended its episode shows the final observation; its act will be ignored.
   for (size_t i = 0; i < static_cast<size_t>(num_envs); ++i) {
     valid[row0 + i] = !(b.terminated[i] || b.truncated[i]);

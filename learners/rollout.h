@@ -19,10 +19,14 @@
 namespace collab::learners::detail {
 
 struct Rollout {
-  Rollout(int num_steps, int num_envs, int num_features, int num_acts);
+  // num_act_features = K of the stored act features: the env's K for a policy that reads them,
+  // 0 for one that does not (nothing is copied then). Memory: T * N * A * K floats (e.g. 32 steps
+  // x 64 envs x 367 acts x 8 = 24 MB).
+  Rollout(int num_steps, int num_envs, int num_features, int num_acts, int num_act_features = 0);
 
-  int num_steps, num_envs, num_features, num_acts;
+  int num_steps, num_envs, num_features, num_acts, num_act_features;
   std::vector<float> obs;           // [T * N * F]
+  std::vector<float> act_features;  // [T * N * A * K] (empty when K = 0)
   std::vector<uint8_t> masks;       // [T * N * A]
   std::vector<int64_t> acts;        // [T * N]
   std::vector<float> logprobs;      // [T * N] log pi(act | obs) when sampled
