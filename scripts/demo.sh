@@ -50,11 +50,14 @@ kill -TERM "$SERVER" && wait "$SERVER"
 
 if "$BIN" train --help > /dev/null 2>&1 && "$BIN" train --help | grep -q -- --total-steps; then
   echo
-  echo "== learning when to ask: PPO on the 16-object scenario (mr_delta reward), then evaluated =="
+  echo "== learning when to ask: PPO (act-scoring policy) on the 16-object scenario's 12 train objects =="
   RUN="$(mktemp -d)"
   "$BIN" train --task twenty_questions --scenario scenarios/twenty_questions/small.json --split train \
-    --reward mr_delta --total-steps 150000 --seed 1 --out "$RUN"
-  "$BIN" run --task twenty_questions --scenario scenarios/twenty_questions/small.json --split train \
-    --reward terminal --agent "ppo:$RUN" --agent random --agent passive --agent expert -n 200
+    --reward terminal --total-steps 30000 --seed 1 --out "$RUN" --force
+  echo "-- evaluated on objects it never saw (the small scenario's test split, then the full catalog's) --"
+  "$BIN" run --task twenty_questions --scenario scenarios/twenty_questions/small.json --split test \
+    --reward terminal --agent "ppo:$RUN" --agent random -n 200
+  "$BIN" run --task twenty_questions --scenario scenarios/twenty_questions/common.json --split test \
+    --reward terminal --agent "ppo:$RUN" --agent passive --agent expert -n 200
   rm -rf "$RUN"
 fi
