@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <vector>
 
@@ -119,6 +120,30 @@ class Task {
   // Scenario metadata for specs and trace headers: at least "path" and "hash".
   virtual nlohmann::json scenario_info() const = 0;
 };
+
+// A task helper: the persona named by an option value (a string; the option's declared choices
+// guarantee it exists), or one drawn in proportion to `weight` with one rng.uniform() (null).
+// `personas` is any range of objects with `name` and `weight` members.
+template <class Range>
+const auto& pick_persona(const Range& personas, const nlohmann::json& value, Rng& rng) {
+  using Persona = std::remove_cvref_t<decltype(*std::begin(personas))>;
+  const Persona* chosen = nullptr;
+  if (value.is_string()) {
+    for (const auto& p : personas) {
+      if (p.name == value.get<std::string>()) chosen = &p;
+    }
+  } else {
+    double total = 0;
+    for (const auto& p : personas) total += p.weight;
+    double x = rng.uniform() * total;
+    for (const auto& p : personas) {
+      chosen = &p;
+      if ((x -= p.weight) < 0) break;
+    }
+  }
+  COLLAB_CHECK(chosen != nullptr);
+  return *chosen;
+}
 
 // Cloning for an episode type: `class Game final : public EpisodeBase<Game>`.
 template <class Derived>

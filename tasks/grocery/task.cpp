@@ -70,22 +70,7 @@ std::unique_ptr<Episode> Grocery::new_episode(Rng& rng, const nlohmann::json& o)
   const auto& pool = split == "train" ? train_ : split == "test" ? test_ : all_;
   COLLAB_CHECK(!pool.empty());
   const Profile& p = setup_.profiles[pool[rng.below(pool.size())]];
-  const Persona* persona = nullptr;
-  if (o.at("persona").is_string()) {
-    for (const auto& x : setup_.personas) {
-      if (x.name == o.at("persona").get<std::string>()) persona = &x;
-    }
-  } else {
-    double total = 0;
-    for (const auto& x : setup_.personas) total += x.weight;
-    double r = rng.uniform() * total;
-    for (const auto& x : setup_.personas) {
-      persona = &x;
-      if ((r -= x.weight) < 0) break;
-    }
-  }
-  COLLAB_CHECK(persona != nullptr);
-  return make_game(p, *persona);
+  return make_game(p, pick_persona(setup_.personas, o.at("persona"), rng));
 }
 
 size_t Grocery::resolve_product(const DialogueState& st, size_t type, std::optional<size_t> brand,

@@ -164,21 +164,7 @@ std::unique_ptr<Episode> MathQa::new_episode(Rng& rng, const nlohmann::json& o) 
   COLLAB_CHECK(!pool.empty());
   const Problem& p = setup_.problems[pool[rng.below(pool.size())]];
 
-  const Persona* persona = nullptr;
-  if (o.at("persona").is_string()) {
-    for (const auto& x : setup_.personas) {
-      if (x.name == o.at("persona").get<std::string>()) persona = &x;
-    }
-  } else {
-    double total = 0;
-    for (const auto& x : setup_.personas) total += x.weight;
-    double r = rng.uniform() * total;
-    for (const auto& x : setup_.personas) {
-      persona = &x;
-      if ((r -= x.weight) < 0) break;
-    }
-  }
-  COLLAB_CHECK(persona != nullptr);
+  const Persona* persona = &pick_persona(setup_.personas, o.at("persona"), rng);
   const double slip = o.at("slip").is_number() ? o.at("slip").get<double>() : persona->slip;
 
   OpeningKind kind = OpeningKind::kComplete;

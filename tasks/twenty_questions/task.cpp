@@ -76,21 +76,7 @@ std::unique_ptr<Episode> TwentyQuestions::new_episode(Rng& rng, const nlohmann::
   COLLAB_CHECK(!pool.empty());
   const size_t target = pool[rng.below(pool.size())];
 
-  const Persona* persona = nullptr;
-  if (o.at("persona").is_string()) {
-    for (const auto& p : catalog_.personas) {
-      if (p.name == o.at("persona").get<std::string>()) persona = &p;
-    }
-  } else {
-    double total = 0;
-    for (const auto& p : catalog_.personas) total += p.weight;
-    double x = rng.uniform() * total;
-    for (const auto& p : catalog_.personas) {
-      persona = &p;
-      if ((x -= p.weight) < 0) break;
-    }
-  }
-  COLLAB_CHECK(persona != nullptr);
+  const Persona* persona = &pick_persona(catalog_.personas, o.at("persona"), rng);
   const double noise = o.at("noise").is_number() ? o.at("noise").get<double>() : persona->noise;
   const int variant = static_cast<int>(rng.below(catalog_.openings.size()));
   return std::make_unique<Game>(this, target, persona, noise, variant);
