@@ -11,8 +11,10 @@ namespace collab::tasks {
 // One line per task.
 void register_all(Registry& r) {
   r.add<twenty_questions::TwentyQuestions>();
-  r.add(twenty_questions::kName, 0, twenty_questions::kDefaultScenario,  // v0: no act features
+  r.add(twenty_questions::kName, 0, twenty_questions::kLegacyScenario,  // v0: no act features
         &twenty_questions::TwentyQuestions::from_file_v0);
+  r.add(twenty_questions::kName, 1, twenty_questions::kLegacyScenario,  // v1: legacy parser
+        &twenty_questions::TwentyQuestions::from_file_v1);
   r.add<guess_number::GuessNumber>();
   r.add<math_qa::MathQa>();
   r.add<grocery::Grocery>();

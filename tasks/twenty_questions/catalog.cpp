@@ -535,8 +535,8 @@ namespace {
 
 // Every act's text form reads back as that act, using the task's own parser: an attribute's
 // question, and "Is it a/an <name>?" for each object name and synonym.
-void check_text_forms(const Catalog& c, Problems& pr) {
-  const TwentyQuestions task(c);
+void check_text_forms(const Catalog& c, int version, Problems& pr) {
+  const TwentyQuestions task(c, version < 0 ? kVersion : version);
   const auto& acts = task.acts();
   auto check = [&](const std::string& where, const std::string& text, int32_t want) {
     const auto got = task.parse_text(text);
@@ -548,6 +548,10 @@ void check_text_forms(const Catalog& c, Problems& pr) {
   };
   for (size_t a = 0; a < c.attributes.size(); ++a) {
     check(at("/attributes", a) + "/question", c.attributes[a].question, task.ask_act(a));
+  }
+  if (const auto other = task.ask_other_act()) {
+    // A question about nothing the catalog records must read as such, not as an attribute.
+    check("/attributes", kAskOtherText, *other);
   }
   for (size_t o = 0; o < c.objects.size(); ++o) {
     const auto& obj = c.objects[o];
@@ -561,22 +565,22 @@ void check_text_forms(const Catalog& c, Problems& pr) {
 
 }  // namespace
 
-Catalog Catalog::load(const ScenarioFile& file) {
+Catalog Catalog::load(const ScenarioFile& file, int version) {
   Problems pr(file.path);
   Catalog c = parse(file, pr);
   pr.throw_if_any();
   c.build_tables();
-  check_text_forms(c, pr);
+  check_text_forms(c, version, pr);
   pr.throw_if_any();
   return c;
 }
 
-std::vector<std::string> Catalog::problems(const ScenarioFile& file) {
+std::vector<std::string> Catalog::problems(const ScenarioFile& file, int version) {
   Problems pr(file.path);
   Catalog c = parse(file, pr);
   if (pr.empty()) {
     c.build_tables();
-    check_text_forms(c, pr);
+    check_text_forms(c, version, pr);
   }
   return pr.items();
 }

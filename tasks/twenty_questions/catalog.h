@@ -68,10 +68,11 @@ struct Catalog {
   static constexpr const char* kDefaultCategoryOpening =
       "I'm thinking of something in the category \"{category}\". You have {questions} questions.";
 
-  // Validates everything; throws ScenarioError listing every problem with its JSON path.
-  static Catalog load(const ScenarioFile& file);
+  // Validates everything; throws ScenarioError listing every problem with its JSON path. Text
+  // forms are checked with the parser of task version `version` (-1: the latest).
+  static Catalog load(const ScenarioFile& file, int version = -1);
   // Same checks, returning the problems instead of throwing (for `scenarios validate`).
-  static std::vector<std::string> problems(const ScenarioFile& file);
+  static std::vector<std::string> problems(const ScenarioFile& file, int version = -1);
 
  private:
   static Catalog parse(const ScenarioFile& file, Problems& problems);

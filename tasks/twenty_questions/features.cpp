@@ -25,6 +25,7 @@ void Game::mask(std::span<uint8_t> out) const {
   const Answer* __restrict answers = answers_.data();
   for (size_t a = 0; a < na; ++a) dst[a] = answers[a] == Answer::kUnasked;
   for (size_t o = 0; o < no; ++o) dst[na + o] = guessed[o] ^ 1;
+  if (out.size() > na + no) dst[na + no] = 1;  // v2: ask_other is always legal
 }
 
 void Game::act_features(std::span<float> out) const { task_->write_act_features(*this, out); }
@@ -37,7 +38,8 @@ void TwentyQuestions::write_act_features(const Game& g, std::span<float> out) co
   constexpr size_t K = kActFeatures;
   const size_t n = catalog_.objects.size();
   const size_t na = catalog_.attributes.size();
-  COLLAB_CHECK(out.size() == (na + n) * K);
+  const bool other = ask_other_act().has_value();
+  COLLAB_CHECK(out.size() == (na + n + (other ? 1 : 0)) * K);
   thread_local std::vector<double> post_buf;
   post_buf.resize(n);
   posterior(g, post_buf);
@@ -66,6 +68,12 @@ void TwentyQuestions::write_act_features(const Game& g, std::span<float> out) co
     row[5] = (consistent[o / 64] >> (o % 64)) & 1 ? 1.0f : 0.0f;
     row[6] = static_cast<float>(post[o]);
     row[7] = g.guessed()[o] ? 1.0f : 0.0f;
+  }
+  if (other) {
+    // ask_other: a question whose answer carries no information (no shares, never "asked").
+    float* row = &out[(na + n) * K];
+    std::fill(row, row + K, 0.0f);
+    row[0] = 1.0f;
   }
 }
 

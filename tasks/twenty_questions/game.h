@@ -50,6 +50,9 @@ class Game final : public EpisodeBase<Game> {
  private:
   UserReply ask(size_t attribute, Rng& rng);
   UserReply guess(size_t object);
+  // The reply to a question: v0/v1 "Yes." / "No."; v2 says what was understood, in the persona's
+  // voice ("Yes — it is a mammal.").
+  std::string answer_reply(size_t attribute, Answer a) const;
 
   const TwentyQuestions* task_;
   size_t target_;  // the hidden goal: read by the user simulator and the evaluator only

@@ -1,5 +1,7 @@
 // The 20 Questions text channel: which act a free-text message means (a question about an
 // attribute, or a guess of an object), and the canonical text of each act. Acts carry no content.
+// v2 reads with the Reader (understand.h). v0 and v1 keep the legacy matcher below, unchanged, so
+// that their traces replay: the longest phrase anywhere in the message, names after a cue word.
 #include <fmt/format.h>
 
 #include "tasks/twenty_questions/task.h"
@@ -35,6 +37,20 @@ bool guess_cue(const std::vector<std::string_view>& w, size_t first_word) {
 }  // namespace
 
 std::optional<int32_t> TwentyQuestions::parse_text(std::string_view text) const {
+  if (version_ >= 2) {
+    const Reading r = reader_->read(text);
+    switch (r.kind) {
+      case Reading::Kind::kAsk:
+        return ask_act(r.index);
+      case Reading::Kind::kGuess:
+        return guess_act(r.index);
+      case Reading::Kind::kUnknownQuestion:
+        return ask_other_act();
+      case Reading::Kind::kNothing:
+        break;
+    }
+    return std::nullopt;
+  }
   const std::string norm = text::normalize(text);
   const auto w = text::words(norm);
   const auto object = object_names_.find(w);
@@ -49,6 +65,7 @@ std::optional<int32_t> TwentyQuestions::parse_text(std::string_view text) const 
 std::string TwentyQuestions::render_act(int32_t act) const {
   COLLAB_CHECK(act >= 0 && act < static_cast<int32_t>(acts_.size()));
   if (is_ask(act)) return catalog_.attributes[static_cast<size_t>(act)].question;
+  if (is_ask_other(act)) return kAskOtherText;
   const std::string& name =
       catalog_.objects[static_cast<size_t>(act) - catalog_.attributes.size()].name;
   return fmt::format("Is it {}?", with_article(name));

@@ -11,7 +11,7 @@ namespace collab::tasks::twenty_questions {
 
 TwentyQuestions::TwentyQuestions(Catalog catalog, int version)
     : catalog_(std::move(catalog)), version_(version) {
-  COLLAB_CHECK(version == 0 || version == 1);
+  COLLAB_CHECK(version >= 0 && version <= kVersion);
   if (version >= 1) {
     act_features_ = {"is_question",   "yes_share", "no_share",  "sometimes_share",
                      "already_asked", "consistent", "posterior", "already_guessed"};
@@ -31,6 +31,10 @@ TwentyQuestions::TwentyQuestions(Catalog catalog, int version)
     for (const auto& s : obj.synonyms) object_names_.add(s, static_cast<int>(o));
     (obj.test ? test_ : train_).push_back(o);
     all_.push_back(o);
+  }
+  if (version_ >= 2) {
+    acts_.push_back(kAskOther);
+    reader_ = std::make_shared<const Reader>(catalog_);
   }
   features_.insert(features_.end(), {"candidates_left", "questions_used", "wrong_guesses"});
   std::vector<std::string> personas;
@@ -56,11 +60,16 @@ TwentyQuestions::TwentyQuestions(Catalog catalog, int version)
 }
 
 std::shared_ptr<const Task> TwentyQuestions::from_file(const std::string& path) {
-  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path)));
+  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path), kVersion),
+                                                 kVersion);
 }
 
 std::shared_ptr<const Task> TwentyQuestions::from_file_v0(const std::string& path) {
-  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path)), 0);
+  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path), 0), 0);
+}
+
+std::shared_ptr<const Task> TwentyQuestions::from_file_v1(const std::string& path) {
+  return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path), 1), 1);
 }
 
 std::string TwentyQuestions::description() const {

@@ -24,7 +24,44 @@ std::string answer_text(Answer a) {
   return "";
 }
 
+// v2: the persona's words for yes / no (README "Simulated user").
+struct Voice {
+  const char* yes;
+  const char* no;
+  const char* unsure;
+  const char* unknown;
+};
+
+Voice voice(const std::string& persona) {
+  if (persona == "casual") {
+    return {"Yep", "Nope", "Hmm, it depends", "Hmm, no idea, I can't really say"};
+  }
+  if (persona == "chatty") {
+    return {"Yes, good question", "No, not at all", "Ooh, tricky: it depends",
+            "Ooh, I'm not sure about that one, I can't really say"};
+  }
+  if (persona == "careless") return {"yeah", "nah", "eh, depends", "dunno, can't really say"};
+  return {"Yes", "No", "Hmm, not sure, it depends", "Hmm, I'm not sure, I can't really say"};
+}
+
 }  // namespace
+
+std::string Game::answer_reply(size_t attribute, Answer a) const {
+  if (task_->version() < 2) return answer_text(a);
+  const Voice v = voice(persona_->name);
+  const std::string& q = task_->catalog().attributes[attribute].question;
+  switch (a) {
+    case Answer::kYes:
+      return fmt::format("{} \u2014 {}.", v.yes, statement(q, true));
+    case Answer::kNo:
+      return fmt::format("{} \u2014 {}.", v.no, statement(q, false));
+    case Answer::kUnsure:
+      return fmt::format("{}: sometimes {}, sometimes not.", v.unsure, statement(q, true));
+    case Answer::kUnasked:
+      break;
+  }
+  return "";
+}
 
 std::string with_article(const std::string& noun) {
   const bool vowel =
@@ -68,6 +105,11 @@ UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
     r.text = "Sorry, I don't follow. Ask me a yes-or-no question about it, or guess what it is.";
   } else if (task_->is_ask(*turn.act)) {
     r = ask(static_cast<size_t>(*turn.act), rng);
+  } else if (task_->is_ask_other(*turn.act)) {
+    // Understood, but about nothing the catalog records: an honest "I can't say", no information.
+    r.event = Event::kIrrelevant;
+    r.text = fmt::format("{} \u2014 ask me something else about it, or guess.",
+                         voice(persona_->name).unknown);
   } else {
     r = guess(static_cast<size_t>(*turn.act) - cat.attributes.size());
   }
@@ -90,7 +132,7 @@ UserReply Game::ask(size_t a, Rng& rng) {
   UserReply r;
   if (answers_[a] != Answer::kUnasked) {
     r.event = Event::kRedundant;
-    r.text = fmt::format("You asked that already: {}", answer_text(answers_[a]));
+    r.text = fmt::format("You asked that already: {}", answer_reply(a, answers_[a]));
     return r;
   }
   // Informative if the objects still consistent with what was said disagree on this attribute.
@@ -120,7 +162,7 @@ UserReply Game::ask(size_t a, Rng& rng) {
     consistent_[w] &= keep[w];
     candidates_ += std::popcount(consistent_[w]);
   }
-  r.text = answer_text(said);
+  r.text = answer_reply(a, said);
   return r;
 }
 

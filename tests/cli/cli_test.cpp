@@ -51,7 +51,7 @@ TEST(Cli, RunJsonHasTheDocumentedFields) {
 TEST(Cli, BadUsageExitsTwoWithAMessage) {
   CliResult r = run("run --task twenty_question --agent expert");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("did you mean twenty_questions-v1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did you mean twenty_questions-v2"), std::string::npos) << r.out;
   r = run("run --task twenty_questions --agent expret");
   EXPECT_EQ(r.code, 2);  // an unknown agent is bad usage, like an unknown task
   EXPECT_NE(r.out.find("did you mean expert"), std::string::npos) << r.out;
@@ -113,10 +113,12 @@ TEST(Cli, PlayTakesTypedTurnsAndSummarises) {
       run("play twenty_questions --seed 3 --reward terminal < <(printf 'Is it alive?\\n"
           ":acts\\n:act ask:round\\n:act nonsense\\nIs it a dog?\\n:quit\\n')");
   ASSERT_EQ(r.code, 0) << r.out;
-  const bool answered = r.out.find("user> Yes.") != std::string::npos ||
-                        r.out.find("user> No.") != std::string::npos ||
-                        r.out.find("user> Hmm, not sure") != std::string::npos;
-  EXPECT_TRUE(answered) << r.out;
+  // The user's first reply answers the question and says what it understood (v2: "Yes — it is
+  // alive.", in the persona's words).
+  const size_t reply = r.out.find("user> ", r.out.find("user> ") + 1);  // after the opening
+  ASSERT_NE(reply, std::string::npos) << r.out;
+  const std::string line = r.out.substr(reply, r.out.find('\n', reply) - reply);
+  EXPECT_NE(line.find("alive"), std::string::npos) << line;
   EXPECT_NE(r.out.find("guess:dog"), std::string::npos) << "the :acts listing";
   EXPECT_NE(r.out.find("no act named 'nonsense'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--- summary ---"), std::string::npos) << r.out;

@@ -19,7 +19,10 @@ TEST(TwentyQuestionsActFeatures, NamesAndShapeAndV0HasNone) {
   EXPECT_EQ(v1.spec()["act_features"][6], "posterior");
   Env v0 = testing::make_env({{"reward", "terminal"}});
   EXPECT_EQ(v0.num_act_features(), 0);
-  EXPECT_EQ(builtin_registry().resolve("twenty_questions"), "twenty_questions-v1");
+  // v2 (the bare name since 2026-12-01) keeps them, with one more row for ask_other.
+  EXPECT_EQ(builtin_registry().resolve("twenty_questions"), "twenty_questions-v2");
+  Env v2 = builtin_registry().make("twenty_questions-v2", {{"reward", "terminal"}});
+  EXPECT_EQ(v2.spec()["act_features"], v1.spec()["act_features"]);
 }
 
 TEST(TwentyQuestionsActFeatures, SharesAndPosteriorAreDistributionsThatFollowTheAnswers) {
