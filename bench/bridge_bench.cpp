@@ -4,15 +4,21 @@
 //  1. raw ZeroMQ REQ/REP echo, with request and reply sizes equal to a real step's;
 //  2. our `step` round trip (C++ client, 20 Questions, act mode, reward=terminal);
 //  3. `step_many` env-steps/s at batch 1, 16 and 256;
-//  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it).
+//  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it);
+//  5. the memory of a `collabgym serve` process: idle (and whether libtorch is mapped), then per
+//     session made and per session after reset, side by side.
 // Medians over many round trips; reset round trips are not timed.
 #include <fmt/format.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +73,88 @@ class EchoServer {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// VmRSS of a process, in bytes (0 if unreadable).
+double rss_bytes(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024;  // "... kB"
+  }
+  return 0;
+}
+
+bool maps_libtorch(pid_t pid) {
+  std::ifstream f(fmt::format("/proc/{}/maps", pid));
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.find("libtorch") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// 5. A real `collabgym serve`: idle RSS, then bytes per session made and after reset.
+void server_memory(int sessions) {
+  const std::string ep = fmt::format("ipc:///tmp/collabgym-bench-{}.sock", getpid());
+  std::fflush(stdout);  // or the child prints our buffer again
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string max = std::to_string(sessions + 1);
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+    execl(COLLAB_CLI_PATH, COLLAB_CLI_PATH, "serve", "--bind", ep.c_str(), "--max-sessions",
+          max.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  Client c(ep, std::chrono::seconds(60));
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    try {
+      up = Client(ep, std::chrono::milliseconds(200)).ping();
+    } catch (const RemoteError&) {
+      // not listening yet
+    }
+  }
+  if (!up) {
+    fmt::print("server memory: {} serve did not answer; skipped\n", COLLAB_CLI_PATH);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double idle = rss_bytes(pid);
+  const bool torch = maps_libtorch(pid);
+  // One session first, so that the task (scenario, catalog) is loaded before the baseline.
+  const auto first = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
+  c.reset(first, 0);
+  const double warm = rss_bytes(pid);
+  // Small pipelined chunks: what is measured is the sessions, not the transient buffers of a
+  // thousand replies in flight (which the allocator keeps after they are freed).
+  constexpr size_t kChunk = 32;
+  std::vector<std::string> made;
+  while (made.size() < static_cast<size_t>(sessions)) {
+    const size_t n = std::min(kChunk, static_cast<size_t>(sessions) - made.size());
+    auto m = c.make_many("twenty_questions-v0", n, {{"reward", "terminal"}});
+    made.insert(made.end(), m.sessions.begin(), m.sessions.end());
+  }
+  const double after_make = rss_bytes(pid);
+  for (size_t b = 0; b < made.size(); b += kChunk) {
+    const std::vector<std::string> chunk(
+        made.begin() + static_cast<ptrdiff_t>(b),
+        made.begin() + static_cast<ptrdiff_t>(std::min(made.size(), b + kChunk)));
+    c.reset_many(chunk);
+  }
+  const double after_reset = rss_bytes(pid);
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+
+  fmt::print("server memory: collabgym serve, {} sessions of 20 Questions (reward=terminal)\n",
+             sessions);
+  fmt::print("{:<34} {:>12}   libtorch mapped: {}\n", "idle RSS (before the first session)",
+             fmt::format("{:.1f} MiB", idle / (1 << 20)), torch ? "yes" : "no");
+  fmt::print("{:<34} {:>12} {:>14}\n", "bytes per session", "made", "after reset");
+  fmt::print("{:<34} {:>12.0f} {:>14.0f}\n", "  (RSS growth / sessions)",
+             (after_make - warm) / sessions, (after_reset - warm) / sessions);
+}
 
 }  // namespace
 
@@ -178,5 +266,7 @@ int main(int argc, char** argv) {
   }
   server.stop();
   serving.join();
+  fmt::print("\n");
+  server_memory(4096);
   return 0;
 }

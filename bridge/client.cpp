@@ -1,5 +1,6 @@
 #include "bridge/client.h"
 
+#include <algorithm>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -17,6 +18,11 @@ struct Client::Socket {
 Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
     : endpoint_(std::move(endpoint)), timeout_(timeout), socket_(std::make_unique<Socket>()) {
   socket_->sock.set(zmq::sockopt::linger, 0);
+  // No high-water marks: a batch of pipelined requests (make_many, reset_many) and their replies
+  // must never meet ZeroMQ's default of 1,000 messages, at which a DEALER blocks or drops. The
+  // server bounds what it accepts per client instead (docs/protocol.md "Delivery").
+  socket_->sock.set(zmq::sockopt::sndhwm, 0);
+  socket_->sock.set(zmq::sockopt::rcvhwm, 0);
   try {
     socket_->sock.connect(endpoint_);
   } catch (const zmq::error_t& e) {
@@ -26,16 +32,29 @@ Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
 
 Client::~Client() = default;
 
-msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t id) {
+void Client::send_body(const msgpack::sbuffer& body) {
   last_request_bytes_ = body.size();
   socket_->sock.send(zmq::message_t(body.data(), body.size()), zmq::send_flags::none);
+}
+
+std::vector<msgpack::object_handle> Client::receive(const char* op,
+                                                    const std::vector<uint64_t>& ids) {
+  std::vector<msgpack::object_handle> out(ids.size());
+  std::vector<bool> got(ids.size(), false);
+  if (ids.empty()) return out;
+  // Ids of one batch are consecutive (next_id()); a reply's slot is its id minus the first.
+  const uint64_t first = ids.front();
+  size_t outstanding = ids.size();
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  while (true) {
+  while (outstanding > 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
+      const auto missing = std::find(got.begin(), got.end(), false) - got.begin();
       throw Timeout("no reply from " + endpoint_ + " within " + std::to_string(timeout_.count()) +
-                    " ms");
+                    " ms: " + std::to_string(outstanding) + " of " + std::to_string(ids.size()) +
+                    " '" + op + "' request(s) outstanding (first unanswered id " +
+                    std::to_string(ids[static_cast<size_t>(missing)]) + ")");
     }
     // A blocking receive bounded by ZMQ_RCVTIMEO: one wait instead of a poll plus a receive.
     socket_->sock.set(zmq::sockopt::rcvtimeo, static_cast<int>(std::max<int64_t>(1, left.count())));
@@ -52,7 +71,9 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
       throw RemoteError("malformed", std::string("unreadable reply: ") + e.what());
     }
     const auto* rid = find_key(h.get(), "id");
-    if (rid == nullptr || rid->type != msgpack::type::POSITIVE_INTEGER || rid->via.u64 != id) {
+    if (rid == nullptr || rid->type != msgpack::type::POSITIVE_INTEGER ||
+        rid->via.u64 - first >= ids.size() || ids[rid->via.u64 - first] != rid->via.u64 ||
+        got[rid->via.u64 - first]) {
       // A reply to an earlier request that timed out, or one the server could not read the id of.
       if (rid != nullptr && rid->type == msgpack::type::NIL) {
         const auto* err = find_key(h.get(), "error");
@@ -63,8 +84,16 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
       }
       continue;
     }
-    return h;
+    out[rid->via.u64 - first] = std::move(h);
+    got[rid->via.u64 - first] = true;
+    --outstanding;
   }
+  return out;
+}
+
+msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t id, const char* op) {
+  send_body(body);
+  return std::move(receive(op, {id}).front());
 }
 
 template <class Fill>
@@ -80,7 +109,12 @@ msgpack::object_handle Client::call(const char* op, uint32_t n_fields, Fill&& fi
   pack_str(pk, "op");
   pack_str(pk, op);
   fill(pk);
-  msgpack::object_handle h = exchange(buf, id);
+  msgpack::object_handle h = exchange(buf, id, op);
+  check_ok(h);
+  return h;
+}
+
+void Client::check_ok(const msgpack::object_handle& h) {
   const auto* ok = find_key(h.get(), "ok");
   if (ok == nullptr || ok->type != msgpack::type::BOOLEAN) {
     throw RemoteError("malformed", "reply without a boolean 'ok'");
@@ -90,7 +124,31 @@ msgpack::object_handle Client::call(const char* op, uint32_t n_fields, Fill&& fi
     const auto j = err ? to_json(*err) : nlohmann::json::object();
     throw RemoteError(j.value("code", "internal"), j.value("message", ""));
   }
-  return h;
+}
+
+template <class Fill>
+std::vector<msgpack::object_handle> Client::call_many(const char* op, size_t count,
+                                                      uint32_t n_fields, Fill&& fill) {
+  std::vector<uint64_t> ids;
+  ids.reserve(count);
+  msgpack::sbuffer buf;
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t id = next_id();
+    ids.push_back(id);
+    buf.clear();
+    Packer pk(buf);
+    pk.pack_map(3 + n_fields);
+    pack_str(pk, "v");
+    pk.pack_int32(kProtocolVersion);
+    pack_str(pk, "id");
+    pk.pack_uint64(id);
+    pack_str(pk, "op");
+    pack_str(pk, op);
+    fill(pk, i);
+    send_body(buf);
+  }
+  auto replies = receive(op, ids);
+  return replies;
 }
 
 namespace {
@@ -184,6 +242,75 @@ WireStep Client::step(const std::string& session, const WireAction& action) {
   return decode_step(reply->get(), reply);
 }
 
+Client::MadeMany Client::make_many(const std::string& env_id, size_t count,
+                                   const nlohmann::json& options, bool act_features) {
+  auto replies = call_many("make", count, act_features ? 3 : 2, [&](Packer& pk, size_t) {
+    pack_str(pk, "env_id");
+    pack_str(pk, env_id);
+    pack_str(pk, "options");
+    pack_json(pk, options);
+    if (act_features) {
+      pack_str(pk, "act_features");
+      pk.pack_true();
+    }
+  });
+  MadeMany out;
+  out.sessions.reserve(count);
+  std::optional<RemoteError> first_error;
+  for (const auto& h : replies) {
+    try {
+      check_ok(h);
+      out.sessions.push_back(field(h, "session").as<std::string>());
+      if (out.sessions.size() == 1) out.spec = to_json(field(h, "spec"));
+    } catch (const RemoteError& e) {
+      if (!first_error) first_error = e;
+    }
+  }
+  if (first_error) {
+    close_many(out.sessions);
+    throw *first_error;
+  }
+  return out;
+}
+
+std::vector<WireReset> Client::reset_many(const std::vector<std::string>& sessions,
+                                          const std::vector<uint64_t>& seeds) {
+  if (!seeds.empty() && seeds.size() != sessions.size()) {
+    throw RemoteError("invalid_option", "reset_many: " + std::to_string(seeds.size()) +
+                                            " seeds for " + std::to_string(sessions.size()) +
+                                            " sessions; expected one per session or none");
+  }
+  auto replies = call_many("reset", sessions.size(), 2, [&](Packer& pk, size_t i) {
+    pack_str(pk, "session");
+    pack_str(pk, sessions[i]);
+    pack_str(pk, "seed");
+    if (seeds.empty())
+      pk.pack_nil();
+    else
+      pk.pack_uint64(seeds[i]);
+  });
+  for (const auto& h : replies) check_ok(h);
+  std::vector<WireReset> out;
+  out.reserve(replies.size());
+  for (const auto& h : replies) {
+    out.push_back({decode_observation(field(h, "obs")), field(h, "seed").as<uint64_t>()});
+  }
+  return out;
+}
+
+size_t Client::close_many(const std::vector<std::string>& sessions) {
+  auto replies = call_many("close", sessions.size(), 1, [&](Packer& pk, size_t i) {
+    pack_str(pk, "session");
+    pack_str(pk, sessions[i]);
+  });
+  size_t failed = 0;
+  for (const auto& h : replies) {
+    const auto* ok = find_key(h.get(), "ok");
+    if (ok == nullptr || ok->type != msgpack::type::BOOLEAN || !ok->via.boolean) ++failed;
+  }
+  return failed;
+}
+
 std::vector<Client::StepOutcome> Client::step_many(
     const std::vector<std::pair<std::string, WireAction>>& steps) {
   auto h = call("step_many", 1, [&](Packer& pk) {
@@ -248,36 +375,36 @@ nlohmann::json Client::stats() {
 nlohmann::json Client::raw(const std::string& body, uint64_t id) {
   msgpack::sbuffer buf;
   buf.write(body.data(), body.size());
-  auto h = exchange(buf, id);
+  auto h = exchange(buf, id, "raw");
   return to_json(h.get());
 }
 
 RemoteVectorEnv::RemoteVectorEnv(Client& client, const std::string& env_id, int num_envs,
                                  const nlohmann::json& options, bool act_features)
     : client_(client), act_features_(act_features) {
-  if (num_envs < 1) throw RemoteError("invalid_option", "num_envs must be at least 1");
-  for (int i = 0; i < num_envs; ++i) {
-    Client::Made made = client_.make(env_id, options, act_features);
-    sessions_.push_back(std::move(made.session));
-    if (i == 0) spec_ = std::move(made.spec);
+  if (num_envs < 1) {
+    throw RemoteError("invalid_option",
+                      "num_envs = " + std::to_string(num_envs) + ": expected at least 1");
   }
+  const auto limits = client_.hello().value("limits", nlohmann::json::object());
+  max_batch_ = std::max<size_t>(1, limits.value("max_batch", size_t{4096}));
+  auto made = client_.make_many(env_id, static_cast<size_t>(num_envs), options, act_features);
+  sessions_ = std::move(made.sessions);
+  spec_ = std::move(made.spec);
 }
 
 RemoteVectorEnv::~RemoteVectorEnv() {
-  for (const auto& s : sessions_) {
-    try {
-      client_.close(s);
-    } catch (const RemoteError&) {
-      // The server may already be gone; nothing useful to do in a destructor.
-    }
+  try {
+    client_.close_many(sessions_);
+  } catch (const RemoteError&) {
+    // The server may already be gone; nothing useful to do in a destructor.
   }
 }
 
 std::vector<WireReset> RemoteVectorEnv::reset(uint64_t seed) {
-  std::vector<WireReset> out;
-  for (size_t i = 0; i < sessions_.size(); ++i)
-    out.push_back(client_.reset(sessions_[i], seed + i));
-  return out;
+  std::vector<uint64_t> seeds(sessions_.size());
+  for (size_t i = 0; i < seeds.size(); ++i) seeds[i] = seed + i;
+  return client_.reset_many(sessions_, seeds);
 }
 
 WireReset RemoteVectorEnv::reset_one(size_t i) { return client_.reset(sessions_.at(i)); }
@@ -288,10 +415,17 @@ std::vector<Client::StepOutcome> RemoteVectorEnv::step(const std::vector<WireAct
                                             " actions for " + std::to_string(sessions_.size()) +
                                             " sessions");
   }
+  std::vector<Client::StepOutcome> out;
+  out.reserve(actions.size());
   std::vector<std::pair<std::string, WireAction>> steps;
-  steps.reserve(actions.size());
-  for (size_t i = 0; i < actions.size(); ++i) steps.emplace_back(sessions_[i], actions[i]);
-  return client_.step_many(steps);
+  for (size_t b = 0; b < actions.size(); b += max_batch_) {
+    const size_t e = std::min(actions.size(), b + max_batch_);
+    steps.clear();
+    for (size_t i = b; i < e; ++i) steps.emplace_back(sessions_[i], actions[i]);
+    auto chunk = client_.step_many(steps);
+    std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+  }
+  return out;
 }
 
 }  // namespace collab::bridge

@@ -7,8 +7,10 @@
 //   auto s = c.step(session, WireAction::of_text("Is it alive?"));
 //
 // Every call waits at most `timeout` for its reply and throws Timeout otherwise (a dead server is
-// an exception, never a hang); error replies throw RemoteError with the protocol's code. Not
-// thread-safe: one Client per thread.
+// an exception, never a hang; the message says which op and how many requests were outstanding);
+// error replies throw RemoteError with the protocol's code. The *_many calls pipeline one request
+// per item and then wait (`timeout` for the whole batch). The socket has no high-water marks, so
+// no batch of any size meets ZeroMQ's limit. Not thread-safe: one Client per thread.
 #pragma once
 
 #include <chrono>
@@ -49,6 +51,21 @@ class Client {
   WireReset reset(const std::string& session, std::optional<uint64_t> seed = std::nullopt,
                   const nlohmann::json& options = nlohmann::json::object());
   WireStep step(const std::string& session, const WireAction& action);
+  // `count` sessions of one environment, pipelined; their common spec is decoded once. If any
+  // make fails, the ones made are closed and the first error (in order) is thrown.
+  struct MadeMany {
+    std::vector<std::string> sessions;
+    nlohmann::json spec;
+  };
+  MadeMany make_many(const std::string& env_id, size_t count,
+                     const nlohmann::json& options = nlohmann::json::object(),
+                     bool act_features = false);
+  // Resets sessions[i] with seeds[i] (or a drawn seed when `seeds` is empty), pipelined; throws
+  // the first error in order once every reply is in.
+  std::vector<WireReset> reset_many(const std::vector<std::string>& sessions,
+                                    const std::vector<uint64_t>& seeds = {});
+  // Closes every session, pipelined; returns how many closes failed (e.g. already reaped).
+  size_t close_many(const std::vector<std::string>& sessions);
   // One message for many sessions' actions; results in the same order, each a step or an error.
   using StepOutcome = std::variant<WireStep, RemoteError>;
   std::vector<StepOutcome> step_many(const std::vector<std::pair<std::string, WireAction>>& steps);
@@ -71,7 +88,17 @@ class Client {
   // for the reply with that id; throws RemoteError when ok == false.
   template <class Fill>
   msgpack::object_handle call(const char* op, uint32_t n_fields, Fill&& fill);
-  msgpack::object_handle exchange(const msgpack::sbuffer& body, uint64_t id);
+  // Sends `count` requests of `op` (fill(pk, i) writes item i's fields) before reading; returns
+  // the replies in order, unchecked (see check_ok).
+  template <class Fill>
+  std::vector<msgpack::object_handle> call_many(const char* op, size_t count, uint32_t n_fields,
+                                                Fill&& fill);
+  msgpack::object_handle exchange(const msgpack::sbuffer& body, uint64_t id, const char* op);
+  void send_body(const msgpack::sbuffer& body);
+  // Waits for the replies to `ids` (consecutive), in their order; Timeout names `op`.
+  std::vector<msgpack::object_handle> receive(const char* op, const std::vector<uint64_t>& ids);
+  // Throws RemoteError for a reply with ok == false (or without ok).
+  static void check_ok(const msgpack::object_handle& h);
 
   struct Socket;
   std::string endpoint_;
@@ -83,7 +110,9 @@ class Client {
 
 // Many sessions of one environment stepped together over step_many (the remote counterpart of
 // env/vector_env.h, without autoreset: call reset(i) for finished rows). With act_features, every
-// observation carries them (see Client::make).
+// observation carries them (see Client::make). Sessions are made, reset and closed pipelined, and
+// steps go in step_many chunks of the server's max_batch, so any size the server's max_sessions
+// allows works.
 class RemoteVectorEnv {
  public:
   RemoteVectorEnv(Client& client, const std::string& env_id, int num_envs,
@@ -106,6 +135,7 @@ class RemoteVectorEnv {
   std::vector<std::string> sessions_;
   nlohmann::json spec_;
   bool act_features_ = false;
+  size_t max_batch_ = 4096;  // the server's (hello.limits.max_batch)
 };
 
 }  // namespace collab::bridge

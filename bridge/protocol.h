@@ -18,8 +18,9 @@ namespace collab::bridge {
 // `v` on every message: the major version, bumped only by incompatible changes.
 inline constexpr int kProtocolVersion = 1;
 // Backward-compatible additions on top of the major version, reported by `hello` (docs/protocol.md,
-// "Versions"). 1: per-act features (capability "act_features").
-inline constexpr int kProtocolMinor = 1;
+// "Versions"). 1: per-act features (capability "act_features"). 2: delivery guarantee with
+// per-client limits (error "overloaded", hello.limits.max_in_flight / max_queued_bytes).
+inline constexpr int kProtocolMinor = 2;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
 
@@ -38,6 +39,7 @@ enum class ErrorCode {
   kTooLarge,
   kTooManySessions,
   kShuttingDown,
+  kOverloaded,
   kInternal,
 };
 
@@ -69,6 +71,8 @@ constexpr std::string_view to_string(ErrorCode c) {
       return "too_many_sessions";
     case ErrorCode::kShuttingDown:
       return "shutting_down";
+    case ErrorCode::kOverloaded:
+      return "overloaded";
     case ErrorCode::kInternal:
       return "internal";
   }

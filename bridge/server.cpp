@@ -11,44 +11,26 @@
 #include <random>
 #include <unordered_map>
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
 
 #include "bridge/codec.h"
 #include "bridge/protocol.h"
+#include "bridge/server_transport.h"
+#include "bridge/server_wire.h"
 #include "env/error.h"
-#include "env/step_info.h"
 #include "env/version.h"
 
 namespace collab::bridge {
 
 namespace asio = boost::asio;
+using namespace detail;  // NOLINT(google-build-using-namespace): the server's own internals
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Packer = msgpack::packer<msgpack::sbuffer>;
 
-// A request-level failure: becomes an error reply.
-struct RequestError {
-  ErrorCode code;
-  std::string message;
-};
-[[noreturn]] void fail(ErrorCode code, std::string message) {
-  throw RequestError{code, std::move(message)};
-}
-
-// The error code for an exception thrown by the environment layer.
-RequestError classify(const std::exception& e) {
-  if (dynamic_cast<const InvalidAction*>(&e)) return {ErrorCode::kInvalidAction, e.what()};
-  if (dynamic_cast<const ResetNeeded*>(&e)) return {ErrorCode::kResetNeeded, e.what()};
-  if (dynamic_cast<const UnknownTask*>(&e)) return {ErrorCode::kUnknownEnv, e.what()};
-  if (dynamic_cast<const InvalidOption*>(&e)) return {ErrorCode::kInvalidOption, e.what()};
-  if (dynamic_cast<const ScenarioError*>(&e)) return {ErrorCode::kInvalidOption, e.what()};
-  return {ErrorCode::kInternal, e.what()};
-}
-
-std::string new_session_id() {
-  std::random_device rd;
+// 128 bits from the OS's random source. One device per server (opening one costs more than a
+// whole cheap `make`), used on the I/O thread only.
+std::string new_session_id(std::random_device& rd) {
   std::string id;
   for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", static_cast<uint32_t>(rd()));
   return id;
@@ -57,229 +39,6 @@ std::string new_session_id() {
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
-}
-
-// ---- decoding request fields --------------------------------------------------------------
-
-const msgpack::object& require(const msgpack::object& req, std::string_view key) {
-  const auto* v = find_key(req, key);
-  if (v == nullptr) fail(ErrorCode::kMissingField, fmt::format("field '{}' is required", key));
-  return *v;
-}
-
-std::string require_str(const msgpack::object& req, std::string_view key) {
-  const auto& v = require(req, key);
-  if (v.type != msgpack::type::STR) {
-    fail(ErrorCode::kWrongType, fmt::format("field '{}': expected str, got {}", key, type_name(v)));
-  }
-  return std::string(v.via.str.ptr, v.via.str.size);
-}
-
-nlohmann::json optional_options(const msgpack::object& req) {
-  const auto* v = find_key(req, "options");
-  if (v == nullptr || v->type == msgpack::type::NIL) return nlohmann::json::object();
-  if (v->type != msgpack::type::MAP) {
-    fail(ErrorCode::kWrongType,
-         fmt::format("field 'options': expected map, got {}", type_name(*v)));
-  }
-  try {
-    return to_json(*v);
-  } catch (const std::invalid_argument& e) {
-    fail(ErrorCode::kWrongType, fmt::format("field 'options': {}", e.what()));
-  }
-}
-
-// An optional boolean field: absent or nil is false.
-bool optional_bool(const msgpack::object& req, std::string_view key) {
-  const auto* v = find_key(req, key);
-  if (v == nullptr || v->type == msgpack::type::NIL) return false;
-  if (v->type != msgpack::type::BOOLEAN) {
-    fail(ErrorCode::kWrongType,
-         fmt::format("field '{}': expected bool, got {}", key, type_name(*v)));
-  }
-  return v->via.boolean;
-}
-
-Action decode_action(const msgpack::object& v, std::string_view where) {
-  switch (v.type) {
-    case msgpack::type::POSITIVE_INTEGER:
-      if (v.via.u64 > static_cast<uint64_t>(INT32_MAX)) {
-        fail(ErrorCode::kInvalidAction,
-             fmt::format("{}: act {} is out of range", where, v.via.u64));
-      }
-      return Action::from_act(static_cast<int32_t>(v.via.u64));
-    case msgpack::type::NEGATIVE_INTEGER:
-      fail(ErrorCode::kInvalidAction,
-           fmt::format("{}: act {} is out of range; expected an index >= 0", where, v.via.i64));
-    case msgpack::type::STR:
-      return Action::from_text(std::string(v.via.str.ptr, v.via.str.size));
-    case msgpack::type::MAP: {
-      Action a;
-      const auto* act = find_key(v, "act");
-      const auto* text = find_key(v, "text");
-      if (act == nullptr && text == nullptr) {
-        fail(ErrorCode::kInvalidAction,
-             fmt::format("{}: empty action; a map action needs 'act' or 'text'", where));
-      }
-      if (act != nullptr) {
-        if (act->type != msgpack::type::POSITIVE_INTEGER &&
-            act->type != msgpack::type::NEGATIVE_INTEGER) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("{}.act: expected int, got {}", where, type_name(*act)));
-        }
-        a.act = decode_action(*act, where).act;
-      }
-      if (text != nullptr) {
-        if (text->type != msgpack::type::STR) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("{}.text: expected str, got {}", where, type_name(*text)));
-        }
-        a.text.assign(text->via.str.ptr, text->via.str.size);
-      }
-      return a;
-    }
-    default:
-      fail(ErrorCode::kWrongType,
-           fmt::format("{}: expected int (act), str (text) or map {{act, text}}, got {}", where,
-                       type_name(v)));
-  }
-}
-
-// ---- encoding replies -----------------------------------------------------------------------
-
-void put(Packer& pk, std::string_view key, double v) {
-  pack_str(pk, key);
-  pk.pack_double(v);
-}
-void put(Packer& pk, std::string_view key, uint64_t v) {
-  pack_str(pk, key);
-  pk.pack_uint64(v);
-}
-
-void pack_floats(Packer& pk, const std::vector<float>& v) {
-  const auto bytes = static_cast<uint32_t>(v.size() * sizeof(float));
-  pk.pack_bin(bytes);
-  pk.pack_bin_body(reinterpret_cast<const char*>(v.data()), bytes);  // little-endian hosts
-}
-
-// The obs map: {text, features, action_mask, turn}, plus act_features (A*K float32, row-major)
-// for sessions that asked for them.
-void pack_obs(Packer& pk, const Observation& o, bool act_features) {
-  pk.pack_map(act_features ? 5 : 4);
-  pack_str(pk, "text");
-  pack_str(pk, o.text);
-  pack_str(pk, "features");
-  pack_floats(pk, o.features);
-  if (act_features) {
-    pack_str(pk, "act_features");
-    pack_floats(pk, o.act_features);
-  }
-  pack_str(pk, "action_mask");
-  pk.pack_bin(static_cast<uint32_t>(o.action_mask.size()));
-  pk.pack_bin_body(reinterpret_cast<const char*>(o.action_mask.data()),
-                   static_cast<uint32_t>(o.action_mask.size()));
-  pack_str(pk, "turn");
-  pk.pack_int32(o.turn);
-}
-
-// Packs StepInfo as visit_step_info lists it (the list Env::info_json is built from, so the wire
-// and in-process info cannot drift apart). Checks that every map holds as many fields as its
-// declared size, so a field added without its count throws instead of corrupting the reply.
-class InfoPacker {
- public:
-  explicit InfoPacker(Packer& pk) : pk_(pk) {}
-
-  void field(std::string_view key, std::optional<std::string_view> v) {
-    begin(key);
-    if (v)
-      pack_str(pk_, *v);
-    else
-      pk_.pack_nil();
-  }
-  void field(std::string_view key, std::optional<int64_t> v) {
-    begin(key);
-    if (v)
-      pk_.pack_int64(*v);
-    else
-      pk_.pack_nil();
-  }
-  void field(std::string_view key, std::optional<double> v) {
-    begin(key);
-    if (v)
-      pk_.pack_double(*v);
-    else
-      pk_.pack_nil();
-  }
-  void field(std::string_view key, std::string_view v) {
-    begin(key);
-    pack_str(pk_, v);
-  }
-  void field(std::string_view key, int64_t v) {
-    begin(key);
-    pk_.pack_int64(v);
-  }
-  void field(std::string_view key, double v) {
-    begin(key);
-    pk_.pack_double(v);
-  }
-  void field(std::string_view key, bool v) {
-    begin(key);
-    v ? pk_.pack_true() : pk_.pack_false();
-  }
-  template <class F>
-  void map(std::string_view key, int size, F&& body) {
-    begin(key);
-    pk_.pack_map(static_cast<uint32_t>(size));
-    const int outer = count_;
-    count_ = 0;
-    body();
-    expect(key, size);
-    count_ = outer;
-  }
-
-  static void pack(Packer& pk, const Task& task, const StepInfo& info) {
-    pk.pack_map(kStepInfoFields);
-    InfoPacker w(pk);
-    visit_step_info(task, info, w);
-    w.expect("info", kStepInfoFields);
-  }
-
- private:
-  void begin(std::string_view key) {
-    ++count_;
-    pack_str(pk_, key);
-  }
-  void expect(std::string_view where, int size) const {
-    if (count_ != size) {
-      throw std::logic_error(
-          fmt::format("{}: visit_step_info packed {} fields, declared {}", where, count_, size));
-    }
-  }
-
-  Packer& pk_;
-  int count_ = 0;
-};
-
-// obs, reward, terminated, truncated, info: 5 key/value pairs.
-void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool act_features) {
-  pack_str(pk, "obs");
-  pack_obs(pk, r.obs, act_features);
-  pack_str(pk, "reward");
-  pk.pack_double(r.reward);
-  pack_str(pk, "terminated");
-  r.terminated ? pk.pack_true() : pk.pack_false();
-  pack_str(pk, "truncated");
-  r.truncated ? pk.pack_true() : pk.pack_false();
-  pack_str(pk, "info");
-  InfoPacker::pack(pk, task, r.info);
-}
-
-void pack_error_map(Packer& pk, const RequestError& e) {
-  pk.pack_map(2);
-  pack_str(pk, "code");
-  pack_str(pk, to_string(e.code));
-  pack_str(pk, "message");
-  pack_str(pk, e.message);
 }
 
 }  // namespace
@@ -309,19 +68,6 @@ struct Server::Impl {
         : id(std::move(i)), env(std::move(e)), pooled(p), act_features(af) {}
   };
 
-  struct Endpoint {
-    zmq::socket_t sock;
-    std::unique_ptr<asio::posix::stream_descriptor> fd;
-    std::string address;
-  };
-
-  // Where a reply goes: the endpoint, the peer's envelope frames, the request id.
-  struct ReplyTo {
-    Endpoint* ep = nullptr;
-    std::vector<zmq::message_t> envelope;
-    std::optional<uint64_t> id;
-  };
-
   struct Batch {
     ReplyTo to;
     std::vector<std::string> items;  // packed result maps, in request order
@@ -334,6 +80,10 @@ struct Server::Impl {
         pool(static_cast<size_t>(opt.threads)),
         signals(io),
         reaper(io),
+        transport(io, {opt.max_in_flight, opt.max_queued_bytes},
+                  [this](ReplyTo&& to, zmq::message_t&& body) {
+                    on_message(std::move(to), std::move(body));
+                  }),
         started(Clock::now()) {}
 
   const Registry& registry;
@@ -343,72 +93,21 @@ struct Server::Impl {
   asio::thread_pool pool;
   asio::signal_set signals;
   asio::steady_timer reaper;
-  std::vector<std::unique_ptr<Endpoint>> endpoints;
+  detail::Transport transport;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;  // I/O thread only
   bool shutting_down = false;                                          // I/O thread only
-  bool closed = false;                                                 // I/O thread only
   int64_t pending = 0;  // requests handed to the pool and not yet answered (I/O thread)
   Clock::time_point started;
+  std::random_device session_ids;  // I/O thread only
   std::atomic<uint64_t> n_requests{0}, n_errors{0}, n_steps{0}, n_sessions{0};
-
-  // ---- socket plumbing (I/O thread) ----
-
-  void arm(Endpoint& ep) {
-    ep.fd->async_wait(asio::posix::stream_descriptor::wait_read,
-                      [this, &ep](const boost::system::error_code& ec) {
-                        if (ec || closed) return;
-                        drain(ep);
-                        if (!closed) arm(ep);
-                      });
-  }
-
-  // ZMQ_FD is edge-triggered: after any operation on the socket, read until ZMQ_EVENTS says no.
-  void drain(Endpoint& ep) {
-    while (!closed && (ep.sock.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
-      std::vector<zmq::message_t> frames;
-      const auto n =
-          zmq::recv_multipart(ep.sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
-      if (!n || frames.empty()) break;
-      on_message(ep, std::move(frames));
-    }
-  }
-
-  void send(ReplyTo& to, const msgpack::sbuffer& body) {
-    if (closed) return;
-    try {
-      for (auto& f : to.envelope)
-        to.ep->sock.send(f, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      if (!to.ep->sock.send(zmq::message_t(body.data(), body.size()), zmq::send_flags::dontwait)) {
-        spdlog::warn("reply dropped: peer not reading (high-water mark)");
-      }
-    } catch (const zmq::error_t& e) {
-      spdlog::warn("reply dropped: {}", e.what());
-    }
-  }
 
   // ---- replies ----
 
-  static void begin_reply(Packer& pk, const std::optional<uint64_t>& id, bool ok, uint32_t fields) {
-    pk.pack_map(3 + fields);
-    pack_str(pk, "v");
-    pk.pack_int32(kProtocolVersion);
-    pack_str(pk, "id");
-    if (id)
-      pk.pack_uint64(*id);
-    else
-      pk.pack_nil();
-    pack_str(pk, "ok");
-    ok ? pk.pack_true() : pk.pack_false();
-  }
+  void send(ReplyTo& to, const msgpack::sbuffer& body) { transport.reply(to, body); }
 
   msgpack::sbuffer error_body(const std::optional<uint64_t>& id, const RequestError& e) {
     ++n_errors;
-    msgpack::sbuffer buf;
-    Packer pk(buf);
-    begin_reply(pk, id, false, 1);
-    pack_str(pk, "error");
-    pack_error_map(pk, e);
-    return buf;
+    return error_reply(id, e);
   }
 
   // Runs `build` (which packs the reply's own fields into a fresh reply) and turns exceptions into
@@ -428,13 +127,10 @@ struct Server::Impl {
 
   // ---- dispatch (I/O thread) ----
 
-  void on_message(Endpoint& ep, std::vector<zmq::message_t> frames) {
+  // Every request the transport accepted comes here and gets exactly one send().
+  void on_message(ReplyTo&& to_in, zmq::message_t&& body) {
     ++n_requests;
-    ReplyTo to;
-    to.ep = &ep;
-    zmq::message_t body = std::move(frames.back());
-    frames.pop_back();
-    to.envelope = std::move(frames);
+    ReplyTo to = std::move(to_in);
     try {
       if (body.size() > opt.max_message_bytes) {
         fail(ErrorCode::kTooLarge,
@@ -511,7 +207,8 @@ struct Server::Impl {
                        opt.max_sessions));
     }
     const bool on_pool = runs_on_pool(env);
-    auto s = std::make_shared<Session>(new_session_id(), std::move(env), on_pool, act_features);
+    auto s = std::make_shared<Session>(new_session_id(session_ids), std::move(env), on_pool,
+                                       act_features);
     if (on_pool) s->strand.emplace(asio::make_strand(pool.get_executor()));
     sessions.emplace(s->id, s);
     n_sessions = sessions.size();
@@ -536,7 +233,6 @@ struct Server::Impl {
         --pending;
         s->last_used = now_ns();
         send(to, *body);
-        drain(*to.ep);
         maybe_finish();
       });
     });
@@ -615,7 +311,9 @@ struct Server::Impl {
     pack_json(pk, {{"max_message_bytes", opt.max_message_bytes},
                    {"max_sessions", opt.max_sessions},
                    {"idle_timeout_s", opt.idle_timeout_s},
-                   {"max_batch", opt.max_batch}});
+                   {"max_batch", opt.max_batch},
+                   {"max_in_flight", opt.max_in_flight},
+                   {"max_queued_bytes", opt.max_queued_bytes}});
     pack_str(pk, "capabilities");
     pk.pack_array(static_cast<uint32_t>(kCapabilities.size()));
     for (const auto name : kCapabilities) pack_str(pk, name);
@@ -635,12 +333,18 @@ struct Server::Impl {
     const ServerStats st = snapshot();
     msgpack::sbuffer b;
     Packer pk(b);
-    begin_reply(pk, to.id, true, 5);
+    begin_reply(pk, to.id, true, 11);
     put(pk, "sessions", st.sessions);
     put(pk, "requests", st.requests);
     put(pk, "errors", st.errors);
     put(pk, "steps", st.steps);
     put(pk, "uptime_s", st.uptime_s);
+    put(pk, "clients_waiting", st.clients_waiting);
+    put(pk, "held_requests", st.held_requests);
+    put(pk, "held_bytes", st.held_bytes);
+    put(pk, "max_client_bytes", st.max_client_bytes);
+    put(pk, "overloaded", st.overloaded);
+    put(pk, "dropped", st.dropped);
     send(to, b);
   }
 
@@ -734,7 +438,6 @@ struct Server::Impl {
         send(to, guarded(to.id, [&] {
                return session_reply(to.id, add_session(std::move(*env), s->act_features)->id);
              }));
-        drain(*to.ep);
         maybe_finish();
       });
     });
@@ -853,7 +556,6 @@ struct Server::Impl {
     pk.pack_array(static_cast<uint32_t>(batch.items.size()));
     for (const auto& item : batch.items) b.write(item.data(), item.size());
     send(batch.to, b);
-    drain(*batch.to.ep);
   }
 
   // ---- lifetime ----
@@ -878,6 +580,7 @@ struct Server::Impl {
     reaper.async_wait([this](const boost::system::error_code& ec) {
       if (ec || shutting_down) return;
       reap();
+      transport.forget_idle_clients();
       schedule_reaper();
     });
   }
@@ -892,14 +595,8 @@ struct Server::Impl {
   }
 
   void maybe_finish() {
-    if (!shutting_down || pending > 0 || closed) return;
-    closed = true;
-    for (auto& ep : endpoints) {
-      ep->fd->cancel();
-      ep->fd->release();  // the descriptor belongs to ZeroMQ
-      ep->sock.set(zmq::sockopt::linger, 1000);
-      ep->sock.close();
-    }
+    if (!shutting_down || pending > 0 || transport.closed()) return;
+    transport.close();
   }
 
   ServerStats snapshot() const {
@@ -909,6 +606,13 @@ struct Server::Impl {
     s.errors = n_errors;
     s.steps = n_steps;
     s.uptime_s = std::chrono::duration<double>(Clock::now() - started).count();
+    const detail::TransportStats t = transport.stats();
+    s.clients_waiting = t.clients_waiting;
+    s.held_requests = t.held_requests;
+    s.held_bytes = t.held_bytes;
+    s.max_client_bytes = t.max_client_bytes;
+    s.overloaded = t.overloaded;
+    s.dropped = t.dropped;
     return s;
   }
 };
@@ -928,9 +632,15 @@ Server::Server(const Registry& registry, ServerOptions o) {
         fmt::format("--max-message-bytes {}: expected at least 1024", o.max_message_bytes));
   }
   if (o.max_batch < 1) throw InvalidOption("max_batch 0: expected at least 1");
+  if (o.max_in_flight < 1) throw InvalidOption("max_in_flight 0: expected at least 1");
+  if (o.max_queued_bytes < o.max_message_bytes) {
+    throw InvalidOption(fmt::format(
+        "max_queued_bytes {}: expected at least max_message_bytes ({}), so that one request fits",
+        o.max_queued_bytes, o.max_message_bytes));
+  }
   for (const auto& b : o.binds) {
-    const bool known_transport = b.rfind("tcp://", 0) == 0 || b.rfind("ipc://", 0) == 0 ||
-                                 b.rfind("inproc://", 0) == 0;
+    const bool known_transport =
+        b.rfind("tcp://", 0) == 0 || b.rfind("ipc://", 0) == 0 || b.rfind("inproc://", 0) == 0;
     if (!known_transport || (b.rfind("tcp://", 0) == 0 && b.find(':', 6) == std::string::npos)) {
       throw InvalidOption(fmt::format(
           "--bind '{}': expected an endpoint tcp://HOST:PORT (e.g. tcp://127.0.0.1:5555) or "
@@ -947,38 +657,15 @@ Server::Server(const Registry& registry, ServerOptions o) {
   impl_ = std::make_unique<Impl>(registry, std::move(o));
   const int64_t hard_cap =
       std::max<int64_t>(16 << 20, 4 * static_cast<int64_t>(impl_->opt.max_message_bytes));
-  for (const auto& b : impl_->opt.binds) {
-    auto ep = std::make_unique<Impl::Endpoint>();
-    ep->sock = zmq::socket_t(impl_->ctx, zmq::socket_type::router);
-    ep->sock.set(zmq::sockopt::maxmsgsize, hard_cap);
-    ep->sock.set(zmq::sockopt::linger, 0);
-    try {
-      ep->sock.bind(b);
-    } catch (const zmq::error_t& e) {
-      throw Error(fmt::format("cannot bind '{}': {}", b, e.what()));
-    }
-    ep->address = ep->sock.get(zmq::sockopt::last_endpoint);
-    ep->fd =
-        std::make_unique<asio::posix::stream_descriptor>(impl_->io, ep->sock.get(zmq::sockopt::fd));
-    impl_->endpoints.push_back(std::move(ep));
-  }
+  for (const auto& b : impl_->opt.binds) impl_->transport.bind(impl_->ctx, b, hard_cap);
 }
 
-Server::~Server() {
-  if (impl_ && !impl_->closed) {
-    for (auto& ep : impl_->endpoints) {
-      if (ep->fd) ep->fd->release();
-    }
-  }
-}
+Server::~Server() = default;
 
 void Server::run() {
   Impl& m = *impl_;
-  for (auto& ep : m.endpoints) {
-    spdlog::info("listening on {}", ep->address);
-    m.arm(*ep);
-    m.drain(*ep);
-  }
+  for (const auto& address : m.transport.addresses()) spdlog::info("listening on {}", address);
+  m.transport.start();
   if (m.opt.handle_signals) {
     m.signals.add(SIGINT);
     m.signals.add(SIGTERM);
@@ -998,11 +685,7 @@ void Server::stop() {
   asio::post(impl_->io, [m = impl_.get()] { m->begin_shutdown(); });
 }
 
-std::vector<std::string> Server::endpoints() const {
-  std::vector<std::string> out;
-  for (const auto& ep : impl_->endpoints) out.push_back(ep->address);
-  return out;
-}
+std::vector<std::string> Server::endpoints() const { return impl_->transport.addresses(); }
 
 ServerStats Server::stats() const { return impl_->snapshot(); }
 

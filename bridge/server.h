@@ -23,13 +23,23 @@ struct ServerOptions {
   double idle_timeout_s = 600;         // seconds without a request before a session is reaped
   size_t max_message_bytes = 4 << 20;  // larger requests get `too_large`
   size_t max_batch = 4096;             // step_many items per request
-  bool allow_remote = false;           // required to bind a non-loopback TCP address
-  bool handle_signals = false;         // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
+  // Per client (docs/protocol.md "Delivery"): requests the server holds unanswered (reply not yet
+  // taken by ZeroMQ) and bytes of requests and replies it holds while the client is not reading;
+  // a request beyond either gets `overloaded`.
+  size_t max_in_flight = 65536;
+  size_t max_queued_bytes = 64 << 20;
+  bool allow_remote = false;    // required to bind a non-loopback TCP address
+  bool handle_signals = false;  // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
 };
 
 struct ServerStats {
   uint64_t sessions = 0, requests = 0, errors = 0, steps = 0;
   double uptime_s = 0;
+  // Delivery (docs/protocol.md "Delivery"): clients with replies waiting for their pipe, requests
+  // held unanswered, bytes held for them, the most bytes ever held for one client, requests
+  // answered `overloaded`, replies dropped because their client had disconnected.
+  uint64_t clients_waiting = 0, held_requests = 0, held_bytes = 0, max_client_bytes = 0,
+           overloaded = 0, dropped = 0;
 };
 
 class Server {

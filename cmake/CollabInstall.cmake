@@ -6,11 +6,14 @@
 #                                                      `#include "env/env.h"` works as in the tree
 #   lib/libcollab_{env,tasks,agents,bridge_client,bridge}.a
 #   bin/collabgym
+#   lib/collabgym/libcollabgym_learners.so             torch builds only: the learners module that
+#                                                      collabgym loads for train and ppo: agents
 #   share/collabgym/scenarios/<task>/<name>.json
 #   lib/cmake/CollabGym/                               the package (targets CollabGym::env,
 #                                                      ::tasks, ::agents, ::bridge_client,
 #                                                      ::bridge, ::collabgym)
-# Learners (torch) are not installed as a library. Directory names follow GNUInstallDirs.
+# Learners (torch) are not installed as a library (only as collabgym's module). Directory names
+# follow GNUInstallDirs.
 
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -85,15 +88,17 @@ function(collab_make_exportable target export_name)
     EXPORT_NAME ${export_name})
 endfunction()
 
-# collab_install(CORE <lib>... BRIDGE <lib>... PROGRAMS <exe>... HEADER_DIRS <folder>...)
+# collab_install(CORE <lib>... BRIDGE <lib>... PROGRAMS <exe>... [MODULES <module>...]
+#                HEADER_DIRS <folder>...)
 #   CORE:     libraries that need only fmt, nlohmann_json and Threads (export set CollabGymTargets)
 #   BRIDGE:   libraries that also need cppzmq, msgpack, Boost and spdlog (CollabGymBridgeTargets,
 #             loaded by find_package unless COMPONENTS leaves out `bridge`/`bridge_client`)
 #   PROGRAMS: executables, installed to bin/ and exported as CollabGym::<name>
+#   MODULES:  dlopen modules of the programs, installed to lib/collabgym/ (not exported)
 #   HEADER_DIRS: top-level folders whose *.h are installed under include/collabgym/<folder>/
 # Each library target collab_<x> is exported as CollabGym::<x>.
 function(collab_install)
-  cmake_parse_arguments(I "" "" "CORE;BRIDGE;PROGRAMS;HEADER_DIRS" ${ARGN})
+  cmake_parse_arguments(I "" "" "CORE;BRIDGE;PROGRAMS;MODULES;HEADER_DIRS" ${ARGN})
 
   foreach(set_name IN ITEMS CORE BRIDGE)
     foreach(target IN LISTS I_${set_name})
@@ -106,6 +111,10 @@ function(collab_install)
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Development
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT Runtime)
+  if(I_MODULES)
+    install(TARGETS ${I_MODULES}
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/collabgym COMPONENT Runtime)
+  endif()
   install(EXPORT CollabGymTargets NAMESPACE CollabGym::
     DESTINATION ${COLLAB_INSTALL_CMAKEDIR} FILE CollabGymTargets.cmake COMPONENT Development)
   if(I_BRIDGE)

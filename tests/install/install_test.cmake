@@ -128,4 +128,18 @@ else()
   message(FATAL_ERROR "installed collabgym reads scenarios from an unexpected place: "
                       "${scenario_path}")
 endif()
+# 5. Torch builds: the learners module is installed, and the installed program loads it (a ppo:
+# agent whose checkpoint is missing gets past the module's loading to the checkpoint's error).
+set(module "${prefix}/${CMAKE_INSTALL_LIBDIR}/collabgym/libcollabgym_learners.so")
+if(EXISTS "${module}")
+  execute_process(
+    COMMAND "${CMAKE_COMMAND}" -E env --unset=COLLABGYM_LEARNERS
+            "${prefix}/${CMAKE_INSTALL_BINDIR}/collabgym" run -t twenty_questions
+            -a "ppo:${WORK_DIR}/no-such-run" -n 1
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT err MATCHES "checkpoint '[^']*no-such-run' not found")
+    message(FATAL_ERROR "installed collabgym did not load its learners module (${rc}):\n${out}\n${err}")
+  endif()
+  message(STATUS "installed learners module loads: ${module}")
+endif()
 message(STATUS "install test passed (prefix ${prefix})")

@@ -1,9 +1,15 @@
-"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1.1).
+"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1.2).
 
 One :class:`Client` owns one ZeroMQ DEALER socket. Each request gets a fresh unsigned request id;
 replies are matched to requests by id, so several requests may be in flight at once
 (:meth:`Client.send` / :meth:`Client.recv`). A reply whose id matches no outstanding request (for
 example the late reply to a request that already timed out) is discarded.
+
+The socket has no high-water marks (``SNDHWM = RCVHWM = 0``), so a batch of pipelined requests
+of any size (:meth:`Client.call_many`, :class:`~collabgym.vector.VectorEnv`) never meets ZeroMQ's
+default limit of 1,000 messages; the server bounds what it holds per client instead
+(docs/protocol.md "Delivery"). A :class:`ServerTimeout` says which request timed out and how many
+others, of which ops, were still outstanding.
 
 A Client is not thread-safe (ZeroMQ sockets are not): use one per thread.
 """
@@ -11,7 +17,8 @@ A Client is not thread-safe (ZeroMQ sockets are not): use one per thread.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from collections import Counter
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import msgpack
 import numpy as np
@@ -33,8 +40,9 @@ __all__ = [
 #: The major version, sent as ``v`` on every request.
 PROTOCOL_VERSION = 1
 #: The highest minor version this client understands (1: act features, see
-#: :func:`offers_act_features`). A server reports its own in ``hello``.
-PROTOCOL_MINOR = 1
+#: :func:`offers_act_features`; 2: the delivery guarantee and the ``overloaded`` error). A server
+#: reports its own in ``hello``.
+PROTOCOL_MINOR = 2
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
@@ -167,9 +175,11 @@ class Client:
         self._ctx = context or zmq.Context.instance()
         self._sock: Optional[zmq.Socket] = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
+        self._sock.setsockopt(zmq.SNDHWM, 0)
+        self._sock.setsockopt(zmq.RCVHWM, 0)
         self._sock.connect(endpoint)
         self._next_id = 1
-        self._pending: Set[int] = set()
+        self._pending: Dict[int, str] = {}  # outstanding request id -> op
         self._replies: Dict[int, Dict[str, Any]] = {}
         self._hello: Optional[Dict[str, Any]] = None
 
@@ -207,7 +217,7 @@ class Client:
                 body[key] = value
         data = msgpack.packb(body, use_bin_type=True)
         self._socket().send(data)
-        self._pending.add(rid)
+        self._pending[rid] = op
         return rid
 
     def _read_one(self, deadline: float) -> Optional[Dict[str, Any]]:
@@ -244,7 +254,7 @@ class Client:
 
     def _recv_raw(self, request_id: int, timeout: float) -> Dict[str, Any]:
         if request_id in self._replies:
-            self._pending.discard(request_id)
+            self._pending.pop(request_id, None)
             return self._replies.pop(request_id)
         if request_id not in self._pending:
             raise ValueError(f"request id {request_id} is not outstanding")
@@ -252,18 +262,27 @@ class Client:
         while True:
             reply = self._read_one(deadline)
             if reply is None:
-                self._pending.discard(request_id)
-                raise ServerTimeout(f"no reply from {self.endpoint} within {timeout:g} s "
-                                    f"(request {request_id})", request_id=request_id)
+                message = self._timeout_message(request_id, timeout)
+                self._pending.pop(request_id, None)
+                raise ServerTimeout(message, request_id=request_id)
             rid = reply.get("id")
             if rid is None and len(self._pending) == 1 and request_id in self._pending:
                 rid = request_id  # an unreadable request: attribute it to the only one in flight
             if rid == request_id:
-                self._pending.discard(request_id)
+                self._pending.pop(request_id, None)
                 return reply
             if isinstance(rid, int) and rid in self._pending and rid not in self._replies:
                 self._replies[rid] = reply
             # anything else is stale (timed-out or foreign): dropped
+
+    def _timeout_message(self, request_id: int, timeout: float) -> str:
+        """What a timeout leaves unanswered: this request's op, and every outstanding one."""
+        waiting = [rid for rid in self._pending if rid not in self._replies]
+        by_op = Counter(self._pending[rid] for rid in waiting)
+        ops = ", ".join(f"{n} '{op}'" for op, n in by_op.most_common())
+        return (f"no reply from {self.endpoint} within {timeout:g} s to '"
+                f"{self._pending.get(request_id, '?')}' request {request_id}; "
+                f"{len(waiting)} request(s) outstanding without a reply ({ops})")
 
     def call(self, op: str, **fields: Any) -> Dict[str, Any]:
         """Sends ``op`` with ``fields`` and returns the reply's fields (raises on error)."""
@@ -286,7 +305,7 @@ class Client:
                 results.append(self.recv(rid))
             except ServerTimeout:
                 for other in ids:
-                    self._pending.discard(other)
+                    self._pending.pop(other, None)
                     self._replies.pop(other, None)
                 raise
             except CollabGymError as err:

@@ -122,6 +122,13 @@ class ShuttingDown(CollabGymError):
     code_name = "shutting_down"
 
 
+class Overloaded(CollabGymError):
+    """The server holds too many of this client's requests unanswered (``max_in_flight`` or
+    ``max_queued_bytes`` in ``hello()['limits']``) because the client sends without reading its
+    replies; read replies before sending more (docs/protocol.md "Delivery")."""
+    code_name = "overloaded"
+
+
 class InternalError(CollabGymError):
     """A bug in the server (code ``internal``)."""
     code_name = "internal"
@@ -145,7 +152,7 @@ ERRORS_BY_CODE: Dict[str, Type[CollabGymError]] = {
     cls.code_name: cls
     for cls in (Malformed, BadVersion, MissingField, WrongType, UnknownOp, UnknownEnv,
                 InvalidOption, UnknownSession, InvalidAction, ResetNeeded, TooLarge,
-                TooManySessions, ShuttingDown, InternalError, ServerTimeout, BadReply)
+                TooManySessions, ShuttingDown, Overloaded, InternalError, ServerTimeout, BadReply)
 }
 
 
