@@ -14,6 +14,15 @@
 
 namespace collab::agents {
 
+// An agent could not play its turn: a remote agent timed out, answered garbage or an error, or any
+// agent sent an act the environment refused. play_episode() records it as the episode's failure
+// (EpisodeRecord::failure; the episode scores 0 and fails) instead of propagating it, so one bad
+// agent never stops a run.
+class AgentFailure : public Error {
+ public:
+  using Error::Error;
+};
+
 // An agent's results on a task: the statistics of its episodes (env/stats.h).
 struct Summary {
   std::string task;
@@ -24,7 +33,10 @@ struct Summary {
   double success_rate() const { return stats.success.mean; }
   double mean_score() const { return stats.score.mean; }
   // The JSON of `collabgym run --json`: success_rate, success_stderr, mean_score, score_stderr,
-  // mean_turns, mean_agent_tokens, mean_reward, and "ci" with every column's Estimate.
+  // mean_turns, mean_agent_tokens, mean_user_tokens, mean_r_star (R* of the finished
+  // conversation), mean_mr_per_turn, mean_reward (the summed per-turn reward: grows with the
+  // conversation's length under mr, kept for scripts, never a score), failures, and "ci" with every
+  // column's Estimate.
   nlohmann::json to_json() const;
 };
 
@@ -37,8 +49,11 @@ struct RunConfig {
 };
 
 // Plays one episode of `env` from `seed` with `agent` (randomness from policy_rng). Writes it to
-// `trace` (its header names agent.name()) and appends the agent's acts to `acts` when given. Env
-// errors propagate.
+// `trace` (its header names agent.name()) and appends the agent's acts to `acts` when given.
+// An AgentFailure from the agent, or an InvalidAction for the act it chose, ends the episode as a
+// failure: the trace stops after the last completed turn (no end line), and the record has
+// `failure` set, score 0, success false and R* = −(token cost): nothing earned, tokens paid. Other
+// env errors propagate.
 EpisodeRecord play_episode(Env& env, Agent& agent, uint64_t seed,
                            const nlohmann::json& reset_options = nlohmann::json::object(),
                            TraceWriter* trace = nullptr, std::vector<int32_t>* acts = nullptr);

@@ -4,10 +4,10 @@
 //   0  success
 //   2  the command line is wrong: an unknown subcommand or flag, a flag value of the wrong type or
 //      out of range (seeds, counts), an unknown task, agent or option, an option value the task
-//      does not allow, an output folder that is not empty (train --out without --force)
+//      does not allow, an output folder that is not empty (train/leaderboard --out without --force)
 //   1  the command was well formed but failed: a file that cannot be read or is invalid (scenario,
-//      trace, checkpoint), a replay that differs, an output that cannot be written, a server that
-//      cannot bind
+//      trace, checkpoint), a replay or leaderboard --verify that finds a difference, an output that
+//      cannot be written, a server that cannot bind
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -27,15 +27,17 @@
 #include "agents/agent.h"
 #include "agents/evaluate.h"
 #include "bridge/protocol.h"
+#include "bridge/remote_agent.h"
 #include "bridge/server.h"
+#include "cli/leaderboard_cmd.h"
 #include "env/error.h"
 #include "env/scenario.h"
 #include "env/text.h"
 #include "env/trace.h"
 #include "env/version.h"
+#include "leaderboard/progress.h"
 #ifdef COLLAB_HAVE_LEARNERS
-#include "learners/learners.h"
-#include "learners/output.h"
+#include "learners/module.h"  // torch stays out of this program until train or ppo: loads it
 #endif
 #include "tasks/register_all.h"
 
@@ -105,39 +107,7 @@ class AtomicOutput {
   std::ofstream out_;
 };
 
-// Progress on stderr: a bar on a terminal, else a plain line at most every few seconds (and at
-// the end), with the rate and the time left. Never shows more than 100%.
-class Progress {
- public:
-  Progress(std::string label, bool enabled)
-      : label_(std::move(label)), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0),
-        start_(Clock::now()), last_(start_) {}
-  void update(int64_t done, int64_t total, const std::string& unit, const std::string& extra = "") {
-    if (!enabled_ || total <= 0) return;
-    done = std::clamp<int64_t>(done, 0, total);
-    const auto now = Clock::now();
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-    const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-    const std::string tail =
-        fmt::format("{}/{} {}  {:.1f}/s  {:.0f} s left{}", done, total, unit, rate, left, extra);
-    if (tty_) {
-      const int width = 30;
-      const auto filled = static_cast<int>(width * done / total);
-      fmt::print(stderr, "\r{} [{:=<{}}{:<{}}] {}", label_, "", filled, "", width - filled, tail);
-      if (done == total) fmt::print(stderr, "\n");
-    } else if (done == total || std::chrono::duration<double>(now - last_).count() >= 5) {
-      fmt::print(stderr, "{}: {}\n", label_, tail);
-      last_ = now;
-    }
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  std::string label_;
-  bool enabled_, tty_;
-  Clock::time_point start_, last_;
-};
+using collab::leaderboard::Progress;  // leaderboard/progress.h
 
 // Options shared by every command that makes an environment.
 struct EnvArgs {
@@ -320,8 +290,7 @@ int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> s
 std::string checkpoint_scenario(const std::string& agent_spec) {
 #ifdef COLLAB_HAVE_LEARNERS
   if (agent_spec.rfind("ppo:", 0) != 0) return "";
-  namespace d = collab::learners::detail;
-  const json meta = d::read_json(d::sidecar_path(d::resolve_checkpoint(agent_spec.substr(4))));
+  const json meta = collab::learners::load_module().checkpoint_info(agent_spec.substr(4));
   if (meta.contains("scenario") && meta["scenario"].is_object() &&
       meta["scenario"].contains("path") && meta["scenario"]["path"].is_string()) {
     return meta["scenario"]["path"].get<std::string>();
@@ -392,20 +361,32 @@ int cmd_run(const Registry& reg, EnvArgs args, const std::vector<std::string>& a
   };
   size_t width = 10;
   for (const auto& r : results) width = std::max(width, label(r).size());
-  fmt::print("{:<{}} {:>8} {:>15} {:>14} {:>8} {:>8} {:>9}\n", "agent", width, "success",
-             "95% CI", "score ± se", "turns", "tokens", "return");
+  // R* of the finished conversation and mean MR per turn, never the summed per-turn MR: that sum
+  // grows with the conversation's length and would reward stalling (DESIGN §5).
+  const bool has_mr = env.reward_config().mode != collab::RewardMode::kTerminal;
+  fmt::print("{:<{}} {:>8} {:>15} {:>14} {:>8} {:>8} {:>8} {:>8}\n", "agent", width, "success",
+             "95% CI", "score ± se", "turns", "tokens", "R*", "MR/turn");
   bool any_privileged = false;
   for (const auto& r : results) {
     const auto& st = r.stats;
-    fmt::print("{:<{}} {:>7.1f}% {:>15} {:>6.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>9.3f}\n", label(r),
-               width, 100 * st.success.mean,
+    fmt::print("{:<{}} {:>7.1f}% {:>15} {:>6.3f} ±{:>5.3f} {:>8.2f} {:>8.1f} {:>8.3f} {:>8}\n",
+               label(r), width, 100 * st.success.mean,
                fmt::format("[{:.1f}, {:.1f}]", 100 * st.success.lo, 100 * st.success.hi),
-               st.score.mean, st.score.se, st.turns.mean, st.agent_tokens.mean, st.ret.mean);
+               st.score.mean, st.score.se, st.turns.mean, st.agent_tokens.mean, st.r_star.mean,
+               has_mr ? fmt::format("{:.3f}", st.mr_per_turn.mean) : std::string("—"));
     any_privileged |= r.privileged;
   }
+  for (const auto& r : results) {
+    if (r.stats.failures > 0) {
+      fmt::print("{}: {} of {} episodes failed by the agent (timeout, bad reply or invalid act; "
+                 "scored 0)\n",
+                 label(r), r.stats.failures, r.episodes);
+    }
+  }
   fmt::print(
-      "success: rate with its 95% Wilson interval; score: mean ± one standard error; return: mean "
-      "episodic return under the reward mode.\n");
+      "success: rate with its 95% Wilson interval; score: mean ± one standard error; R*: reward of "
+      "the finished conversation; MR/turn: mean multiturn-aware reward per turn{}.\n",
+      has_mr ? "" : " (— : the terminal reward mode computes none)");
   if (any_privileged) {
     fmt::print("* privileged baseline: reads the task's dialogue state (never the goal).\n");
   }
@@ -503,19 +484,19 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
     const json j = json::parse(a.ppo_json, nullptr, false);
     if (j.is_discarded())
       throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
-    cfg.ppo = collab::learners::PpoArgs::from_json(j);
+    cfg.ppo = collab::learners::load_module().ppo_args_from_json(j);
   }
   cfg.self_rollouts = a.self_rollouts;
   cfg.policy = a.policy;
   if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
   if (a.gamma) cfg.ppo.gamma = *a.gamma;
   Progress progress("train", true);
-  const auto result =
-      collab::learners::train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
-        progress.update(p.step, p.total_steps, "steps",
-                        fmt::format("  success {:.1f}%  return {:.3f}", 100 * p.recent_success,
-                                    p.recent_return));
-      });
+  const collab::learners::ModuleApi& learners = collab::learners::load_module();
+  const auto result = learners.train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
+    progress.update(p.step, p.total_steps, "steps",
+                    fmt::format("  success {:.1f}%  return {:.3f}", 100 * p.recent_success,
+                                p.recent_return));
+  });
   fmt::print(
       "trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
       "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
@@ -534,8 +515,9 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
 
 int main(int argc, char** argv) {
 #ifdef COLLAB_HAVE_LEARNERS
-  collab::learners::register_agents();
+  collab::learners::register_lazy_agents();  // "ppo:DIR" agents: loads the learners module then
 #endif
+  collab::bridge::register_remote_agent();  // "remote:ENDPOINT" agents
   CLI::App app{"CollabGym: environments for training and evaluating collaborative dialogue agents"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("collabgym ") + collab::kVersion);
@@ -567,7 +549,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
   run_args.add_to(run, false);
   run->add_option("--agent,-a", agent_specs,
-                  "Agent: random, passive, expert, or ppo:DIR (a trained checkpoint); repeatable")
+                  "Agent: random, passive, expert, ppo:DIR (a trained checkpoint) or "
+                  "remote:ENDPOINT[?timeout=SECONDS] (served over ZeroMQ, docs/protocol.md); "
+                  "repeatable")
       ->required();
   run->add_option("--episodes,-n", episodes, "Episodes per agent")->capture_default_str();
   run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")
@@ -623,6 +607,9 @@ int main(int argc, char** argv) {
       "--ppo", train_args.ppo_json,
       "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");
 
+  collab::cli::LeaderboardArgs leaderboard_args;
+  auto* leaderboard = collab::cli::add_leaderboard_command(app, leaderboard_args);
+
   collab::bridge::ServerOptions serve_opts;
   serve_opts.binds.clear();
   std::string log_level = "info";
@@ -672,6 +659,7 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(reg, replay_paths);
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
     if (*train) return cmd_train(reg, train_args);
+    if (*leaderboard) return collab::cli::cmd_leaderboard(reg, leaderboard_args);
     if (*serve) {
       spdlog::set_level(spdlog::level::from_str(log_level));
       if (serve_opts.binds.empty()) serve_opts.binds.push_back(collab::bridge::kDefaultEndpoint);

@@ -96,8 +96,73 @@ Estimate estimate(std::span<const double> xs, double level, int resamples, uint6
   return e;
 }
 
-EpisodeSummary EpisodeSummary::of(std::span<const EpisodeRecord> eps, double level,
-                                  int resamples) {
+Estimate bootstrap(size_t n, const std::function<double(std::span<const size_t>)>& stat,
+                   double level, int resamples, uint64_t seed) {
+  if (!(level > 0 && level < 1)) {
+    throw InvalidOption(fmt::format("confidence level {}: expected a number in (0, 1)", level));
+  }
+  if (resamples < 1) {
+    throw InvalidOption(fmt::format("bootstrap resamples {}: expected at least 1", resamples));
+  }
+  std::vector<size_t> idx(n);
+  for (size_t i = 0; i < n; ++i) idx[i] = i;
+  Estimate e;
+  e.n = static_cast<int>(n);
+  e.level = level;
+  e.mean = stat(idx);
+  e.lo = e.hi = e.mean;
+  if (n < 2) return e;
+  Rng rng(derive_seed(seed, n, Stream::kBootstrap));
+  std::vector<double> values(static_cast<size_t>(resamples));
+  for (auto& v : values) {
+    for (auto& i : idx) i = rng.below(n);
+    v = stat(idx);
+  }
+  e.se = standard_error(values) * std::sqrt(static_cast<double>(values.size()));  // their std-dev
+  std::sort(values.begin(), values.end());
+  const double tail = (1 - level) / 2;
+  auto at = [&](double q) {
+    const auto k =
+        static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1) + 0.5));
+    return values[std::min(k, values.size() - 1)];
+  };
+  e.lo = at(tail);
+  e.hi = at(1 - tail);
+  return e;
+}
+
+double pass_hat_k(int n, int c, int k) {
+  if (n < 1 || c < 0 || c > n || k < 1 || k > n) {
+    throw InvalidOption(
+        fmt::format("pass^k with n={}, c={}, k={}: expected 0 <= c <= n and 1 <= k <= n", n, c, k));
+  }
+  // C(c, k) / C(n, k) = prod_{j<k} (c - j) / (n - j): no large binomials.
+  double p = 1;
+  for (int j = 0; j < k; ++j) p *= static_cast<double>(c - j) / static_cast<double>(n - j);
+  return std::max(0.0, p);
+}
+
+double iqm(std::span<const double> xs) {
+  if (xs.empty()) return 0;
+  std::vector<double> v(xs.begin(), xs.end());
+  std::sort(v.begin(), v.end());
+  const size_t cut = v.size() / 4;
+  return mean(std::span<const double>(v).subspan(cut, v.size() - 2 * cut));
+}
+
+Estimate paired_difference(std::span<const double> a, std::span<const double> b, double level,
+                           int resamples, uint64_t seed) {
+  if (a.size() != b.size()) {
+    throw InvalidOption(fmt::format(
+        "paired difference of {} and {} values: expected the same number (one per pair)", a.size(),
+        b.size()));
+  }
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return estimate(d, level, resamples, seed);
+}
+
+EpisodeSummary EpisodeSummary::of(std::span<const EpisodeRecord> eps, double level, int resamples) {
   std::vector<double> col(eps.size());
   auto column = [&](auto get, uint64_t salt) {
     for (size_t i = 0; i < eps.size(); ++i) col[i] = static_cast<double>(get(eps[i]));
@@ -112,6 +177,10 @@ EpisodeSummary EpisodeSummary::of(std::span<const EpisodeRecord> eps, double lev
   s.agent_tokens = column([](const EpisodeRecord& e) { return e.agent_tokens; }, 4);
   s.ret = column([](const EpisodeRecord& e) { return e.ret; }, 5);
   s.interactivity = column([](const EpisodeRecord& e) { return e.interactivity; }, 6);
+  s.r_star = column([](const EpisodeRecord& e) { return e.r_star; }, 7);
+  s.mr_per_turn = column([](const EpisodeRecord& e) { return e.mr_per_turn; }, 8);
+  s.user_tokens = column([](const EpisodeRecord& e) { return e.user_tokens; }, 9);
+  for (const auto& e : eps) s.failures += !e.failure.empty();
   return s;
 }
 

@@ -13,6 +13,8 @@ PACKAGES=(
   # Gymnasium's own dependencies: tests/python runs Gymnasium's check_env with the Gymnasium
   # source kept beside the repository (../shared/third_party/gymnasium; Debian 12 has no package).
   python3-cloudpickle python3-typing-extensions
+  # The leaderboard's HTML page is checked in headless Chromium (tests/leaderboard).
+  chromium
 )
 
 missing=()

@@ -41,7 +41,8 @@ TEST(Cli, RunJsonHasTheDocumentedFields) {
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"success_rate", "mean_score", "mean_turns", "mean_agent_tokens",
-                          "episodes", "mean_reward"}) {
+                          "episodes", "mean_reward", "mean_r_star", "mean_mr_per_turn",
+                          "mean_user_tokens", "failures"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["episodes"], 20);
@@ -66,7 +67,8 @@ TEST(Cli, BadUsageExitsTwoWithAMessage) {
 
 TEST(Cli, HelpOnEverySubcommand) {
   for (const char* sub :
-       {"", "list", "spec", "play", "run", "replay", "scenarios validate", "serve"}) {
+       {"", "list", "spec", "play", "run", "replay", "scenarios validate", "serve", "leaderboard",
+        "leaderboard merge"}) {
     const CliResult r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << ": " << r.out;
@@ -213,8 +215,8 @@ TEST(CliExitCodes, EveryCommandFollowsTheRule) {
       {"train into a used folder", "train -t guess_number --total-steps 64 --out " + used_out, 2},
   };
   // A build without libtorch has no ppo: agents and no train: those two cases do not apply.
-  const bool learners = run("run -t guess_number -a ppo:x -n 1").out.find("COLLAB_WITH_TORCH") ==
-                        std::string::npos;
+  const bool learners =
+      run("run -t guess_number -a ppo:x -n 1").out.find("no loader for 'ppo:'") == std::string::npos;
   for (const auto& c : cases) {
     if (!learners && (c.args.find("ppo:") != std::string::npos || c.args.rfind("train", 0) == 0)) {
       continue;
@@ -288,6 +290,130 @@ TEST(Cli, ProgressIsPlainLinesWhenNotATerminal) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("random: 50/50 episodes"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find('\r'), std::string::npos) << "no carriage returns in a log";
+}
+
+// `run` shows R* of the finished conversation and mean MR per turn, never the summed per-turn MR,
+// which grows with the conversation's length and so rewards stalling (DESIGN §5).
+TEST(Cli, RunReportsRStarAndMrPerTurnNotTheSummedReturn) {
+  CliResult r = run("run -t guess_number -a expert -a random -n 20 --reward mr --mr-samples 1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("R*"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MR/turn"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("return"), std::string::npos) << r.out;
+  r = run("run -t guess_number -a expert -n 5 --reward terminal");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("computes none"), std::string::npos) << "no MR under terminal\n" << r.out;
+  // The summed reward of a long conversation exceeds its mean MR per turn; R* does not grow with
+  // the turn count.
+  r = run("run -t guess_number -a random -n 20 --reward mr --mr-samples 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["mean_turns"].get<double>(), 2.0);
+  EXPECT_GT(j["mean_reward"].get<double>(), 1.5 * j["mean_mr_per_turn"].get<double>());
+  EXPECT_LE(j["mean_r_star"].get<double>(), 2.0);  // R* <= w_task + w_itr
+}
+
+TEST(CliLeaderboard, RunVerifyAndExitCodes) {
+  const std::string out = temp_path("cli_lb");
+  std::system(("rm -rf " + out + " " + out + "-x " + out + "-y").c_str());
+  const std::string common =
+      "leaderboard --tasks guess_number,math_qa --agents expert,random -n 4 --seeds 2 "
+      "--reward terminal --resamples 200 ";
+  CliResult r = run(common + "--out " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("guess_number-v0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pass^2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("overall"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("file://"), std::string::npos) << "says where the page is\n" << r.out;
+  EXPECT_NE(r.out.find("leaderboard: 32/32 episodes"), std::string::npos) << r.out;
+  for (const char* f : {"leaderboard.md", "leaderboard.html", "results.csv", "results.json",
+                        "traces/math_qa-v0/random.jsonl"}) {
+    EXPECT_TRUE(std::ifstream(out + "/" + f).good()) << f;
+  }
+  const auto results = nlohmann::json::parse(std::ifstream(out + "/results.json"));
+  EXPECT_EQ(results["tasks"][1]["seeds"].size(), 8u) << "published seeds: 2 seeds x 4 episodes";
+  EXPECT_EQ(results["config"]["agents"][0], "expert");
+  EXPECT_FALSE(results["collabgym"]["git"].get<std::string>().empty());
+  r = run("leaderboard --verify " + out);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("match the traces"), std::string::npos) << r.out;
+  // A tampered score: verify fails (1) and says which.
+  std::string csv;
+  {
+    std::ifstream in(out + "/results.csv");
+    csv.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(out + "/results.csv") << csv + "math_qa-v0,1,random,0,8,0,0.99\n";
+  r = run("leaderboard --verify " + out);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("PROBLEM results.csv"), std::string::npos) << r.out;
+
+  const struct {
+    const char* what;
+    std::string args;
+    int code;
+  } cases[] = {
+      {"output folder in use", common + "--out " + out, 2},
+      {"bad shard", common + "--shard 2/2 --out " + out + "-x", 2},
+      {"shard not a fraction", common + "--shard half --out " + out + "-x", 2},
+      {"unknown agent", "leaderboard --tasks guess_number --agents expret --out " + out + "-x", 2},
+      {"unknown task", "leaderboard --tasks nope --agents expert --out " + out + "-x", 2},
+      {"no agents", "leaderboard --tasks guess_number --out " + out + "-x", 2},
+      {"no output folder", "leaderboard --tasks guess_number --agents expert", 2},
+      {"zero episodes", common + "-n 0 --out " + out + "-x", 2},
+      {"bad remote endpoint", "leaderboard --tasks guess_number --agents remote:nowhere --out " +
+                                  out + "-x", 2},
+      {"verify a folder without results", "leaderboard --verify " + temp_path("no_such_lb"), 1},
+      {"merge a missing folder", "leaderboard merge " + temp_path("no_such_lb") + " --out " + out +
+                                     "-y", 1},
+      {"merge a complete run (shard 0/1)", "leaderboard merge " + out + " --out " + out + "-y --force", 0},
+  };
+  for (const auto& c : cases) {
+    const CliResult cr = run(c.args);
+    EXPECT_EQ(cr.code, c.code) << c.what << ": collabgym " << c.args << "\n" << cr.out;
+    EXPECT_GT(cr.out.size(), 20u) << c.what << ": " << cr.out;
+  }
+}
+
+TEST(CliLeaderboard, ShardsThenMergeGiveOneRunsReport) {
+  const std::string base = temp_path("cli_lb_shards");
+  std::system(("rm -rf " + base + " && mkdir -p " + base).c_str());
+  const std::string common =
+      "leaderboard --tasks guess_number --agents expert,random,passive -n 3 --seeds 2 "
+      "--reward terminal --resamples 200 ";
+  ASSERT_EQ(run(common + "-j 2 --out " + base + "/one").code, 0);
+  for (int i = 0; i < 2; ++i) {
+    const CliResult r =
+        run(common + "--shard " + std::to_string(i) + "/2 --out " + base + "/s" + std::to_string(i));
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("leaderboard merge"), std::string::npos) << r.out;
+  }
+  CliResult r = run("leaderboard merge " + base + "/s1 --out " + base + "/bad");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("shard 0/2 is missing"), std::string::npos) << r.out;
+  r = run("leaderboard merge " + base + "/s1 " + base + "/s0 --out " + base + "/merged");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult d = [&] {
+    FILE* p = popen(("diff -r " + base + "/one " + base + "/merged && echo SAME").c_str(), "r");
+    std::string o;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.append(buf.data(), n);
+    return CliResult{pclose(p), o};
+  }();
+  EXPECT_NE(d.out.find("SAME"), std::string::npos) << d.out;
+  EXPECT_EQ(run("leaderboard --verify " + base + "/merged").code, 0);
+}
+
+TEST(CliLeaderboard, HelpExplainsEveryFlag) {
+  const CliResult r = run("leaderboard --help");
+  ASSERT_EQ(r.code, 0);
+  for (const char* flag : {"--tasks", "--agents", "--episodes", "--seeds", "--seed", "--split",
+                           "--reward", "--option", "--jobs", "--shard", "--out", "--force",
+                           "--verify", "--level", "--resamples", "--json", "merge",
+                           "remote:ENDPOINT"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+  }
 }
 
 }  // namespace

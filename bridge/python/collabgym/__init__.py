@@ -15,12 +15,13 @@ With gymnasium installed, ``CollabGymEnv`` is a ``gymnasium.Env`` and
 See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
 """
 
+from .agent_server import AGENT_PROTOCOL, serve_agent
 from .client import (DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Action, Client,
                      decode_obs, encode_action, offers_act_features)
 from .env import CollabGymEnv, make, register_envs
 from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
-                     InvalidAction, InvalidOption, Malformed, MissingField, ResetNeeded,
-                     ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
+                     InvalidAction, InvalidOption, Malformed, MissingField, Overloaded,
+                     ResetNeeded, ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
                      UnknownOp, UnknownSession, WrongType, error_from_reply)
 from .spaces import HAVE_GYMNASIUM
 from .vector import VectorEnv
@@ -39,6 +40,8 @@ __all__ = [
     "VectorEnv",
     "make",
     "register_envs",
+    "serve_agent",
+    "AGENT_PROTOCOL",
     "encode_action",
     "decode_obs",
     "offers_act_features",
@@ -58,6 +61,7 @@ __all__ = [
     "TooLarge",
     "TooManySessions",
     "ShuttingDown",
+    "Overloaded",
     "InternalError",
     "ServerTimeout",
     "BadReply",

@@ -1,0 +1,222 @@
+#include "cli/leaderboard_cmd.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "env/error.h"
+#include "leaderboard/progress.h"
+#include "leaderboard/report.h"
+#include "leaderboard/runner.h"
+#include "leaderboard/summary.h"
+
+namespace collab::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
+  auto* lb = app.add_subcommand(
+      "leaderboard",
+      "Run agents × tasks × seeds on the same episode seeds and write a report with confidence "
+      "intervals (docs/leaderboard.md)");
+  lb->require_subcommand(0, 1);
+  lb->add_option("--tasks,-t", a.tasks,
+                 "Environment ids, comma-separated, or 'all' (the latest version of every task)")
+      ->capture_default_str();
+  lb->add_option("--agents,-a", a.agents,
+                 "Agents, comma-separated or repeated: random, passive, expert, ppo:DIR, "
+                 "remote:ENDPOINT[?timeout=SECONDS]")
+      ->delimiter(',');
+  lb->add_option("--episodes,-n", a.episodes, "Episodes (distinct goals) per seed, task and agent")
+      ->capture_default_str();
+  lb->add_option("--seeds", a.seeds,
+                 "Seeds K: each task's episode list is played K times with new seeds (pass^K)")
+      ->capture_default_str();
+  lb->add_option("--seed", a.seed,
+                 "First episode seed: episode i of seed k is first + k * episodes + i, the same "
+                 "for every task and agent")
+      ->capture_default_str();
+  lb->add_option("--split", a.split, "Which goals: train, test or all (every task's split option)")
+      ->capture_default_str();
+  lb->add_option("--reward", a.reward,
+                 "Reward mode: terminal, mr, mr_delta or immediate (default: the environments' "
+                 "mr); MR/turn is shown for every mode but terminal");
+  lb->add_option("--option,-o", a.options,
+                 "Any environment option for every task as KEY=VALUE (VALUE parsed as JSON if it "
+                 "can be); repeatable");
+  lb->add_option("--jobs,-j", a.jobs, "Worker threads; results are identical for any value")
+      ->capture_default_str();
+  lb->add_option("--shard", a.shard,
+                 "Run only slice I of N (I/N, 0 <= I < N; unit u runs in shard u % N); combine "
+                 "the shards' folders with `leaderboard merge`");
+  lb->add_option("--out", a.out,
+                 "Output folder: leaderboard.md, leaderboard.html, results.csv, results.json, "
+                 "traces/");
+  lb->add_flag("--force", a.force, "Write into a non-empty --out folder");
+  lb->add_option("--verify", a.verify,
+                 "Replay every trace of a leaderboard folder and check its results and tables; "
+                 "exit 1 listing each problem (a tampered trace or score)");
+  lb->add_option("--level", a.level, "Confidence level of every interval")->capture_default_str();
+  lb->add_option("--resamples", a.resamples, "Bootstrap resamples per interval")
+      ->capture_default_str();
+  lb->add_flag("--json", a.json, "Print the statistics as JSON (results.json's \"summary\")");
+
+  a.merge = lb->add_subcommand(
+      "merge", "Combine the folders of every shard of one run into the report one run would give");
+  a.merge->add_option("dirs", a.merge_dirs, "Shard folders (written with --shard I/N)")->required();
+  a.merge->add_option("--out", a.merge_out, "Output folder for the combined report")->required();
+  a.merge->add_flag("--force", a.merge_force, "Write into a non-empty --out folder");
+  return lb;
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+uint64_t parse_u64(const std::string& flag, const std::string& text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end) {
+    throw InvalidOption(
+        fmt::format("{} '{}': expected an integer in [0, 18446744073709551615]", flag, text));
+  }
+  return v;
+}
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  int i = -1, n = -1;
+  if (slash != std::string::npos) {
+    const std::string a = text.substr(0, slash), b = text.substr(slash + 1);
+    const auto ra = std::from_chars(a.data(), a.data() + a.size(), i);
+    const auto rb = std::from_chars(b.data(), b.data() + b.size(), n);
+    if (a.empty() || b.empty() || ra.ec != std::errc() || rb.ec != std::errc() ||
+        ra.ptr != a.data() + a.size() || rb.ptr != b.data() + b.size()) {
+      i = n = -1;
+    }
+  }
+  if (n < 1 || i < 0 || i >= n) {
+    throw InvalidOption(fmt::format("--shard '{}': expected I/N with 0 <= I < N (e.g. 0/4)", text));
+  }
+  return {i, n};
+}
+
+// An output folder that is empty or absent, unless --force.
+void check_out(const std::string& flag, const std::string& dir, bool force) {
+  if (dir.empty()) throw InvalidOption(fmt::format("{} is required: the output folder", flag));
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw InvalidOption(fmt::format("{} {}: exists and is not a folder", flag, dir));
+  }
+  if (!force && fs::is_directory(dir, ec) && !fs::is_empty(dir, ec)) {
+    throw InvalidOption(fmt::format(
+        "{} {}: the folder is not empty (an earlier run?); pass --force to overwrite it or choose "
+        "another folder",
+        flag, dir));
+  }
+}
+
+void print_written(const leaderboard::RunResult& r, const std::string& dir, std::FILE* to) {
+  const std::string abs = fs::absolute(dir).lexically_normal().string();
+  if (leaderboard::complete(r)) {
+    fmt::print(to,
+               "wrote {0}/leaderboard.md, results.csv, results.json, traces/\n"
+               "the report page: file://{0}/leaderboard.html\n",
+               abs);
+  } else {
+    fmt::print(to,
+               "wrote shard {}/{}: {}/results.json and traces/; combine every shard's folder with "
+               "`collabgym leaderboard merge DIR... --out OUT`\n",
+               r.config.shard_index, r.config.shard_count, abs);
+  }
+}
+
+int report(const leaderboard::RunResult& r, const std::string& dir, bool as_json) {
+  leaderboard::write_outputs(r, dir);
+  if (leaderboard::complete(r)) {
+    const leaderboard::Summary s = leaderboard::summarise(r);
+    if (as_json) {
+      std::cout << s.to_json(r).dump(2) << "\n";
+    } else {
+      std::cout << leaderboard::console(r, s) << std::flush;
+    }
+  }
+  print_written(r, dir, as_json ? stderr : stdout);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
+  if (a.merge != nullptr && a.merge->parsed()) {
+    check_out("--out", a.merge_out, a.merge_force);
+    std::vector<leaderboard::RunResult> shards;
+    for (const auto& d : a.merge_dirs) shards.push_back(leaderboard::read_results(d));
+    return report(leaderboard::merge(std::move(shards)), a.merge_out, a.json);
+  }
+  if (!a.verify.empty()) {
+    const leaderboard::VerifyReport v = leaderboard::verify(a.verify, registry);
+    for (const auto& p : v.problems) fmt::print("PROBLEM {}\n", p);
+    fmt::print(
+        "{}: {} trace files, {} episodes, {} steps replayed; {}\n", a.verify, v.traces, v.episodes,
+        v.steps,
+        v.ok() ? "results, statistics and tables match the traces"
+               : fmt::format("{} problem{}", v.problems.size(), v.problems.size() == 1 ? "" : "s"));
+    return v.ok() ? 0 : 1;
+  }
+  leaderboard::RunConfig cfg;
+  if (a.agents.empty()) throw InvalidOption("--agents is required: which agents to compare");
+  if (a.tasks == "all") {
+    cfg.tasks = leaderboard::all_tasks(registry);
+  } else {
+    cfg.tasks = split_list(a.tasks);
+  }
+  cfg.agents = a.agents;
+  cfg.episodes = a.episodes;
+  cfg.seeds = a.seeds;
+  cfg.first_seed = parse_u64("--seed", a.seed);
+  cfg.jobs = a.jobs;
+  cfg.level = a.level;
+  cfg.resamples = a.resamples;
+  if (!a.shard.empty()) std::tie(cfg.shard_index, cfg.shard_count) = parse_shard(a.shard);
+  json options = json::object();
+  for (const auto& kv : a.options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InvalidOption(fmt::format("--option '{}': expected KEY=VALUE", kv));
+    }
+    const std::string value = kv.substr(eq + 1);
+    json v = json::parse(value, nullptr, false);
+    options[kv.substr(0, eq)] = v.is_discarded() ? json(value) : v;
+  }
+  if (!a.split.empty()) options["split"] = a.split;
+  if (!a.reward.empty()) options["reward"] = a.reward;
+  cfg.options = options;
+  cfg.validate();
+  check_out("--out", a.out, a.force);
+  leaderboard::Progress progress("leaderboard", !a.json);
+  const leaderboard::RunResult r = leaderboard::run(
+      registry, cfg,
+      [&](int64_t done, int64_t total) { progress.update(done, total, "episodes"); });
+  return report(r, a.out, a.json);
+}
+
+}  // namespace collab::cli
