@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <deque>
+#include <mutex>
 #include <random>
 
 #include "env/error.h"
@@ -36,12 +38,42 @@ OptionSpecs Env::all_options() const {
 
 Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task_(std::move(task)) {
   COLLAB_CHECK(task_ != nullptr);
-  auto cfg = std::make_shared<Config>();
   const OptionSpecs all = all_options();
   // Validates every key against its declaration; defaults are filled only for the task's keys,
   // so that options() stays what the caller gave (traces record it as given).
   resolve_options(all, option_defaults(all), options, task_->id());
   const nlohmann::json opts = options.is_object() ? options : nlohmann::json::object();
+  // Environments made with the same task and options share one immutable Config (its spec is the
+  // bulk of an idle environment: tens of KB for a large catalog), as copies of an Env already do.
+  // A small process-wide cache; an entry matches only while its task object is still alive.
+  struct Cached {
+    std::weak_ptr<const Task> task;
+    std::string options;
+    std::shared_ptr<const Config> cfg;
+  };
+  static std::mutex cache_mu;
+  static std::deque<Cached> cache;  // most recently made last; at most kCached entries
+  constexpr size_t kCached = 64;
+  const std::string key = opts.dump();
+  {
+    std::lock_guard lock(cache_mu);
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->options == key && it->task.lock() == task_) {
+        cfg_ = it->cfg;
+        if (std::next(it) != cache.end()) {
+          Cached hit = std::move(*it);
+          cache.erase(it);
+          cache.push_back(std::move(hit));
+        }
+        break;
+      }
+    }
+  }
+  if (cfg_ != nullptr) {
+    env_seed_ = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+    return;
+  }
+  auto cfg = std::make_shared<Config>();
   cfg->task_options = option_defaults(task_->options());
   for (const auto& [k, v] : opts.items()) {
     if (cfg->task_options.contains(k)) cfg->task_options[k] = v;
@@ -53,6 +85,11 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
   cfg->options = opts;
   cfg_ = std::move(cfg);
   std::const_pointer_cast<Config>(cfg_)->spec = make_spec();
+  {
+    std::lock_guard lock(cache_mu);
+    if (cache.size() >= kCached) cache.pop_front();
+    cache.push_back({task_, key, cfg_});
+  }
   env_seed_ = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
 }
 

@@ -162,6 +162,25 @@ TEST(Env, CloneIsIndependent) {
   EXPECT_EQ(r1.reward, r2.reward);
 }
 
+TEST(Env, EnvironmentsWithTheSameTaskAndOptionsShareOneSpec) {
+  // The server makes one Env per session: their configuration (spec included) is shared, not
+  // rebuilt, while each keeps its own seed and state.
+  const auto task = std::make_shared<testing::TinyTask>();
+  Env a(task, {{"max_turns", 4}}), b(task, {{"max_turns", 4}}), c(task, {{"max_turns", 5}});
+  EXPECT_EQ(&a.spec(), &b.spec());
+  EXPECT_NE(&a.spec(), &c.spec());
+  EXPECT_EQ(c.spec()["max_turns"], 5);
+  EXPECT_EQ(b.spec()["max_turns"], 4);
+  // Another task object (say, another scenario) never shares, even with equal options.
+  Env d(std::make_shared<testing::TinyTask>(), {{"max_turns", 4}});
+  EXPECT_NE(&a.spec(), &d.spec());
+  // Unseeded first resets draw fresh OS entropy per environment, shared config or not.
+  EXPECT_NE(a.reset().seed, b.reset().seed);
+  // Bad options still fail on every make, cached or not.
+  EXPECT_THROW(Env(task, {{"max_turns", -1}}), InvalidOption);
+  EXPECT_THROW(Env(task, {{"max_turns", -1}}), InvalidOption);
+}
+
 TEST(Env, SpecDescribesSpaces) {
   Env env = make_tiny();
   const auto spec = env.spec();
