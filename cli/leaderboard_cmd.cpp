@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/args.h"
 #include "env/error.h"
 #include "leaderboard/progress.h"
 #include "leaderboard/report.h"
@@ -88,17 +89,6 @@ std::vector<std::string> split_list(const std::string& text) {
     start = comma + 1;
   }
   return out;
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& text) {
-  uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || p != end) {
-    throw InvalidOption(
-        fmt::format("{} '{}': expected an integer in [0, 18446744073709551615]", flag, text));
-  }
-  return v;
 }
 
 std::pair<int, int> parse_shard(const std::string& text) {
@@ -197,16 +187,7 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
   cfg.level = a.level;
   cfg.resamples = a.resamples;
   if (!a.shard.empty()) std::tie(cfg.shard_index, cfg.shard_count) = parse_shard(a.shard);
-  json options = json::object();
-  for (const auto& kv : a.options) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw InvalidOption(fmt::format("--option '{}': expected KEY=VALUE", kv));
-    }
-    const std::string value = kv.substr(eq + 1);
-    json v = json::parse(value, nullptr, false);
-    options[kv.substr(0, eq)] = v.is_discarded() ? json(value) : v;
-  }
+  json options = parse_key_values(a.options);
   if (!a.split.empty()) options["split"] = a.split;
   if (!a.reward.empty()) options["reward"] = a.reward;
   cfg.options = options;

@@ -29,6 +29,7 @@
 #include "bridge/protocol.h"
 #include "bridge/remote_agent.h"
 #include "bridge/server.h"
+#include "cli/args.h"
 #include "cli/leaderboard_cmd.h"
 #include "env/error.h"
 #include "env/scenario.h"
@@ -44,6 +45,7 @@
 namespace {
 
 using collab::Registry;
+using collab::cli::parse_u64;
 using nlohmann::json;
 
 // A user mistake on the command line (exit code 2).
@@ -61,18 +63,6 @@ int exit_code(const std::exception& e) {
   return 1;
 }
 
-// A seed given on the command line: a decimal integer in [0, 2^64). CLI11 would wrap "-5" and
-// clamp or wrap values past the range, so seeds are read as text and checked here.
-uint64_t parse_seed(const std::string& flag, const std::string& text) {
-  uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || p != end) {
-    throw UsageError(fmt::format("{} '{}': expected an integer in [0, 18446744073709551615]", flag,
-                                 text));
-  }
-  return v;
-}
 
 // An output file that readers never see half-written: written to a temporary file beside it and
 // renamed over it by commit(). Nothing is created until open() — call it once inputs are valid.
@@ -169,16 +159,7 @@ struct EnvArgs {
         throw UsageError(fmt::format("{} {}: expected a finite number", flag, *v));
       }
     }
-    json o = json::object();
-    for (const auto& kv : raw) {
-      const auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw UsageError(fmt::format("--option '{}': expected KEY=VALUE", kv));
-      }
-      const std::string value = kv.substr(eq + 1);
-      json v = json::parse(value, nullptr, false);
-      o[kv.substr(0, eq)] = v.is_discarded() ? json(value) : v;
-    }
+    json o = collab::cli::parse_key_values(raw);
     if (!scenario.empty()) o["scenario"] = scenario;
     if (!split.empty()) o["split"] = split;
     if (!reward.empty()) o["reward"] = reward;
@@ -477,7 +458,7 @@ int cmd_train(const Registry& reg, const TrainArgs& a) {
   cfg.total_steps = a.total_steps;
   cfg.num_envs = a.num_envs;
   cfg.threads = a.threads;
-  cfg.seed = parse_seed("--seed", a.seed);
+  cfg.seed = parse_u64("--seed", a.seed);
   cfg.device = a.device;
   cfg.out_dir = a.out;
   if (!a.ppo_json.empty()) {
@@ -650,10 +631,10 @@ int main(int argc, char** argv) {
     if (*play) {
       return cmd_play(reg, play_args,
                       play_seed.empty() ? std::nullopt
-                                        : std::optional<uint64_t>(parse_seed("--seed", play_seed)));
+                                        : std::optional<uint64_t>(parse_u64("--seed", play_seed)));
     }
     if (*run) {
-      return cmd_run(reg, run_args, agent_specs, episodes, parse_seed("--seed", seed), as_json,
+      return cmd_run(reg, run_args, agent_specs, episodes, parse_u64("--seed", seed), as_json,
                      trace_path);
     }
     if (*replay) return cmd_replay(reg, replay_paths);

@@ -64,13 +64,19 @@ double standard_error(std::span<const double> xs) {
   return std::sqrt(ss / (n - 1) / n);
 }
 
-Estimate estimate(std::span<const double> xs, double level, int resamples, uint64_t seed) {
+namespace {
+void check_bootstrap_args(double level, int resamples) {
   if (!(level > 0 && level < 1)) {
     throw InvalidOption(fmt::format("confidence level {}: expected a number in (0, 1)", level));
   }
   if (resamples < 1) {
     throw InvalidOption(fmt::format("bootstrap resamples {}: expected at least 1", resamples));
   }
+}
+}  // namespace
+
+Estimate estimate(std::span<const double> xs, double level, int resamples, uint64_t seed) {
+  check_bootstrap_args(level, resamples);
   Estimate e;
   e.n = static_cast<int>(xs.size());
   e.level = level;
@@ -85,11 +91,26 @@ Estimate estimate(std::span<const double> xs, double level, int resamples, uint6
     for (size_t i = 0; i < xs.size(); ++i) s += xs[rng.below(xs.size())];
     m = s / static_cast<double>(xs.size());
   }
-  std::sort(means.begin(), means.end());
+  Estimate b = percentile_interval(std::move(means), e.mean, e.n, level);
+  e.lo = b.lo;
+  e.hi = b.hi;  // se stays the data's standard error (Estimate::se)
+  return e;
+}
+
+Estimate percentile_interval(std::vector<double> values, double point, int n, double level) {
+  Estimate e;
+  e.n = n;
+  e.level = level;
+  e.mean = point;
+  e.lo = e.hi = point;
+  if (values.empty() || n < 2) return e;
+  e.se = standard_error(values) * std::sqrt(static_cast<double>(values.size()));  // their std-dev
+  std::sort(values.begin(), values.end());
   const double tail = (1 - level) / 2;
   auto at = [&](double q) {
-    const auto k = static_cast<size_t>(std::floor(q * static_cast<double>(means.size() - 1) + 0.5));
-    return means[std::min(k, means.size() - 1)];
+    const auto k =
+        static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1) + 0.5));
+    return values[std::min(k, values.size() - 1)];
   };
   e.lo = at(tail);
   e.hi = at(1 - tail);
@@ -98,12 +119,7 @@ Estimate estimate(std::span<const double> xs, double level, int resamples, uint6
 
 Estimate bootstrap(size_t n, const std::function<double(std::span<const size_t>)>& stat,
                    double level, int resamples, uint64_t seed) {
-  if (!(level > 0 && level < 1)) {
-    throw InvalidOption(fmt::format("confidence level {}: expected a number in (0, 1)", level));
-  }
-  if (resamples < 1) {
-    throw InvalidOption(fmt::format("bootstrap resamples {}: expected at least 1", resamples));
-  }
+  check_bootstrap_args(level, resamples);
   std::vector<size_t> idx(n);
   for (size_t i = 0; i < n; ++i) idx[i] = i;
   Estimate e;
@@ -118,17 +134,7 @@ Estimate bootstrap(size_t n, const std::function<double(std::span<const size_t>)
     for (auto& i : idx) i = rng.below(n);
     v = stat(idx);
   }
-  e.se = standard_error(values) * std::sqrt(static_cast<double>(values.size()));  // their std-dev
-  std::sort(values.begin(), values.end());
-  const double tail = (1 - level) / 2;
-  auto at = [&](double q) {
-    const auto k =
-        static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1) + 0.5));
-    return values[std::min(k, values.size() - 1)];
-  };
-  e.lo = at(tail);
-  e.hi = at(1 - tail);
-  return e;
+  return percentile_interval(std::move(values), e.mean, e.n, level);
 }
 
 double pass_hat_k(int n, int c, int k) {

@@ -54,6 +54,12 @@ Estimate wilson(int successes, int n, double level = 0.95);
 // The two-sided standard-normal quantile for `level` (1.96 for 0.95).
 double normal_quantile(double level);
 
+// The percentile interval of bootstrap replicates `values` of a statistic whose point estimate is
+// `point` (over n units, at `level`): lo and hi are the replicates at the (1 - level)/2 and
+// (1 + level)/2 quantiles (nearest rank), se their standard deviation. With fewer than 2 units or
+// no replicates the interval is the point itself. The building block of estimate() and bootstrap().
+Estimate percentile_interval(std::vector<double> values, double point, int n, double level);
+
 // A percentile-bootstrap interval of any statistic of n units: `stat` receives the indices of one
 // resample (n draws with replacement from [0, n)) and returns the statistic; the point estimate is
 // stat(0, 1, …, n-1). Resamples come from a stream seeded by (seed, n), so the interval is

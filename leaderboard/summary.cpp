@@ -51,26 +51,6 @@ std::optional<double> resolvable(const std::vector<Comparison>& cs, size_t n) {
   return std::max(median, 1.0 / static_cast<double>(n));
 }
 
-Estimate percentile_interval(std::vector<double> values, double point, int n, double level) {
-  Estimate e;
-  e.n = n;
-  e.level = level;
-  e.mean = point;
-  e.lo = e.hi = point;
-  if (values.empty() || n < 2) return e;
-  e.se = standard_error(values) * std::sqrt(static_cast<double>(values.size()));
-  std::sort(values.begin(), values.end());
-  const double tail = (1 - level) / 2;
-  auto at = [&](double q) {
-    const auto k =
-        static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1) + 0.5));
-    return values[std::min(k, values.size() - 1)];
-  };
-  e.lo = at(tail);
-  e.hi = at(1 - tail);
-  return e;
-}
-
 }  // namespace
 
 Summary summarise(const RunResult& r) {
