@@ -83,11 +83,15 @@ std::shared_ptr<const Task> MathQa::from_file(const std::string& path) {
 std::string MathQa::description() const {
   size_t templates = 0;
   for (const auto& p : setup_.problems) templates += !p.fixed;
+  const size_t fixed = setup_.problems.size() - templates;
+  // Only the kinds the scenario has: "(40 templates)", "(31 fixed problems)" or both.
+  std::string counts;
+  if (templates > 0) counts = fmt::format("{} templates", templates);
+  if (fixed > 0) counts += fmt::format("{}{} fixed problems", counts.empty() ? "" : ", ", fixed);
   return fmt::format(
-      "Math word problems stated loosely ({} templates, {} fixed problems): ask for missing or "
-      "blurred quantities, confirm doubtful ones, then answer; answer at once when nothing is "
-      "missing. {}",
-      templates, setup_.problems.size() - templates, setup_.description);
+      "Math word problems stated loosely ({}): ask for missing or blurred quantities, confirm "
+      "doubtful ones, then answer; answer at once when nothing is missing. {}",
+      counts, setup_.description);
 }
 
 nlohmann::json MathQa::scenario_info() const {

@@ -17,6 +17,18 @@ TEST(MathQaScenario, ShippedScenariosValidate) {
   EXPECT_EQ(testing::task().acts().size(), 2 * testing::task().slots() + 1);
 }
 
+TEST(MathQaScenario, TheDescriptionCountsOnlyTheKindsOfProblemTheScenarioHas) {
+  const auto& reg = builtin_registry();
+  const std::string dflt = reg.default_scenario_path("math_qa-v0");
+  const std::string templates = reg.task("math_qa-v0")->description();
+  const std::string fixed =
+      reg.task("math_qa-v0", dflt.substr(0, dflt.rfind('/')) + "/fixed.json")->description();
+  EXPECT_NE(templates.find(" templates)"), std::string::npos) << templates;
+  EXPECT_EQ(templates.find("fixed problems"), std::string::npos) << templates;  // not "0 fixed"
+  EXPECT_NE(fixed.find(" fixed problems)"), std::string::npos) << fixed;
+  EXPECT_EQ(fixed.find("templates"), std::string::npos) << fixed;
+}
+
 TEST(MathQaScenario, EveryProblemIsReportedWithItsPath) {
   const std::string path = ::testing::TempDir() + "/bad_math_qa.json";
   std::ofstream(path) << R"({
