@@ -1,5 +1,6 @@
 #include "bridge/codec.h"
 
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -8,6 +9,15 @@ namespace collab::bridge {
 void pack_str(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
   pk.pack_str(static_cast<uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+void pack_float64(msgpack::packer<msgpack::sbuffer>& pk, double v) {
+  char buf[9];
+  buf[0] = static_cast<char>(0xcb);
+  auto bits = std::bit_cast<uint64_t>(v);
+  for (int i = 8; i >= 1; --i, bits >>= 8) buf[i] = static_cast<char>(bits & 0xff);  // big-endian
+  // The packer has no float64 without the integer shortcut; a *_body call appends raw bytes.
+  pk.pack_bin_body(buf, sizeof buf);
 }
 
 void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& j) {
@@ -25,7 +35,7 @@ void pack_json(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& j) {
       pk.pack_uint64(j.get<uint64_t>());
       break;
     case nlohmann::json::value_t::number_float:
-      pk.pack_double(j.get<double>());
+      pack_float64(pk, j.get<double>());
       break;
     case nlohmann::json::value_t::string:
       pack_str(pk, j.get_ref<const std::string&>());

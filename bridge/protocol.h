@@ -20,9 +20,16 @@ inline constexpr int kProtocolVersion = 1;
 // Backward-compatible additions on top of the major version, reported by `hello` (docs/protocol.md,
 // "Versions"). 1: per-act features (capability "act_features"). 2: delivery guarantee with
 // per-client limits (error "overloaded", hello.limits.max_in_flight / max_queued_bytes).
-inline constexpr int kProtocolMinor = 2;
+// 3: scenarios offered by name and hash (list/spec `scenarios`), floats always float64, strict
+// UTF-8, the envelope limit.
+inline constexpr int kProtocolMinor = 3;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
+// Limits on a request's envelope: the frames between the routing id a ROUTER adds and the body
+// (docs/protocol.md "Transport"). A request beyond either is answered `too_large`, unread, and its
+// reply carries only the routing id and the empty delimiter (when the client sent one).
+inline constexpr size_t kMaxEnvelopeFrames = 8;
+inline constexpr size_t kMaxEnvelopeBytes = 1024;
 
 // Error codes, as sent in error.code.
 enum class ErrorCode {

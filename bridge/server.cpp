@@ -6,9 +6,12 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <random>
+#include <set>
 #include <unordered_map>
 #include <zmq.hpp>
 
@@ -17,6 +20,7 @@
 #include "bridge/server_transport.h"
 #include "bridge/server_wire.h"
 #include "env/error.h"
+#include "env/scenario.h"
 #include "env/version.h"
 
 namespace collab::bridge {
@@ -41,6 +45,80 @@ int64_t now_ns() {
       .count();
 }
 
+// A scenario clients may pick (docs/protocol.md "Scenarios"): by name or by content hash.
+struct OfferedScenario {
+  std::string task;  // the task's name ("twenty_questions"), from its folder or the file's "task"
+  std::string name;  // the file's stem ("small-v2")
+  std::string hash;  // content hash of the file as read at startup (ScenarioFile::hash)
+  std::string path;  // on the server; never sent
+  bool is_default = false;
+};
+
+// The *.json regular files directly in `dir`, sorted.
+std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".json" && it->is_regular_file(ec)) out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The scenarios shipped in scenario_dir()/<task>/ for every registered task, then the operator's
+// (--scenario FILE, --scenario-dir DIR). Throws collab::InvalidOption or ScenarioError naming a
+// bad operator file or folder, or a name offered twice with different content.
+std::vector<OfferedScenario> offered_scenarios(const Registry& registry, const ServerOptions& o) {
+  namespace fs = std::filesystem;
+  std::set<std::string> tasks, defaults;
+  for (const auto& id : registry.ids()) {
+    tasks.insert(registry.task_name(id));
+    defaults.insert(fs::path(registry.default_scenario_path(id)).lexically_normal().string());
+  }
+  std::vector<OfferedScenario> out;
+  for (const auto& task : tasks) {
+    for (const auto& p : json_files(fs::path(scenario_dir()) / task)) {
+      const std::string path = p.lexically_normal().string();
+      if (auto hash = scenario_file_hash(path)) {
+        out.push_back({task, p.stem().string(), *hash, path, defaults.contains(path)});
+      }
+    }
+  }
+  std::vector<fs::path> files(o.scenario_files.begin(), o.scenario_files.end());
+  for (const auto& dir : o.scenario_dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      throw InvalidOption(fmt::format(
+          "--scenario-dir {}: not a folder; expected a folder of scenario JSON files", dir));
+    }
+    for (auto& p : json_files(dir)) files.push_back(std::move(p));
+  }
+  for (const auto& p : files) {
+    const ScenarioFile f = load_scenario_file(p.string());  // throws naming the file
+    const auto* task = f.json.is_object() && f.json.contains("task") ? &f.json["task"] : nullptr;
+    if (task == nullptr || !task->is_string() || !tasks.contains(task->get<std::string>())) {
+      throw InvalidOption(
+          fmt::format("--scenario {}: /task: expected one of: {}", f.path, fmt::join(tasks, ", ")));
+    }
+    OfferedScenario s{task->get<std::string>(), p.stem().string(), f.hash,
+                      p.lexically_normal().string(), false};
+    // A name means one content: the same file again is fine, another one is ambiguous.
+    const auto same = std::find_if(out.begin(), out.end(), [&](const OfferedScenario& x) {
+      return x.task == s.task && x.name == s.name;
+    });
+    if (same == out.end()) {
+      out.push_back(std::move(s));
+    } else if (same->hash != s.hash) {
+      throw InvalidOption(fmt::format(
+          "--scenario {}: a {} scenario named '{}' is already offered with other content ({}); "
+          "expected a new name",
+          f.path, s.task, s.name, same->path));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_loopback_endpoint(const std::string& endpoint) {
@@ -52,7 +130,18 @@ bool is_loopback_endpoint(const std::string& endpoint) {
   host = host.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8 as a dotted quad; a host *name* starting with "127." (127.evil.example) is not.
+  int octets = 0;
+  for (size_t pos = 0; pos <= host.size(); ++octets) {
+    const size_t dot = std::min(host.find('.', pos), host.size());
+    int value = 0;
+    const auto [end, ec] = std::from_chars(host.data() + pos, host.data() + dot, value);
+    if (ec != std::errc() || end != host.data() + dot || dot - pos > 3 || value > 255) return false;
+    if (octets == 0 && value != 127) return false;
+    pos = dot + 1;
+  }
+  return octets == 4;
 }
 
 struct Server::Impl {
@@ -84,7 +173,8 @@ struct Server::Impl {
                   [this](ReplyTo&& to, zmq::message_t&& body) {
                     on_message(std::move(to), std::move(body));
                   }),
-        started(Clock::now()) {}
+        started(Clock::now()),
+        scenarios(offered_scenarios(r, opt)) {}
 
   const Registry& registry;
   ServerOptions opt;
@@ -99,6 +189,8 @@ struct Server::Impl {
   int64_t pending = 0;  // requests handed to the pool and not yet answered (I/O thread)
   Clock::time_point started;
   std::random_device session_ids;  // I/O thread only
+  // What clients may pick; fixed at startup, so the registry caches at most one task per entry.
+  std::vector<OfferedScenario> scenarios;
   std::atomic<uint64_t> n_requests{0}, n_errors{0}, n_steps{0}, n_sessions{0};
 
   // ---- replies ----
@@ -132,6 +224,7 @@ struct Server::Impl {
     ++n_requests;
     ReplyTo to = std::move(to_in);
     try {
+      if (!to.too_large.empty()) fail(ErrorCode::kTooLarge, to.too_large);
       if (body.size() > opt.max_message_bytes) {
         fail(ErrorCode::kTooLarge,
              fmt::format("request of {} bytes; the limit is {} (max_message_bytes)", body.size(),
@@ -158,6 +251,7 @@ struct Server::Impl {
       }
       const auto* id = find_key(req, "id");
       if (id != nullptr && id->type == msgpack::type::POSITIVE_INTEGER) to.id = id->via.u64;
+      check_utf8(req);  // so that no handler sees, and no message quotes, text that is not UTF-8
       const auto* v = find_key(req, "v");
       if (v == nullptr) fail(ErrorCode::kBadVersion, "field 'v' is required; expected 1");
       if (v->type != msgpack::type::POSITIVE_INTEGER || v->via.u64 != kProtocolVersion) {
@@ -187,10 +281,9 @@ struct Server::Impl {
     const std::string id = require_str(req, "session");
     auto it = sessions.find(id);
     if (it == sessions.end()) {
-      fail(
-          ErrorCode::kUnknownSession,
-          fmt::format("session '{}' does not exist (never made, closed, or reaped after {} s idle)",
-                      id, opt.idle_timeout_s));
+      fail(ErrorCode::kUnknownSession,
+           fmt::format("session {} does not exist (never made, closed, or reaped after {} s idle)",
+                       quote_client_text(id), opt.idle_timeout_s));
     }
     it->second->last_used = now_ns();
     return it->second;
@@ -279,8 +372,8 @@ struct Server::Impl {
   void dispatch(const std::string& op, const msgpack::object& req, ReplyTo& to) {
     const Operation* o = find_operation(op);
     if (o == nullptr) {
-      fail(ErrorCode::kUnknownOp,
-           fmt::format("unknown op '{}'; expected one of: {}", op, fmt::join(kOperations, ", ")));
+      fail(ErrorCode::kUnknownOp, fmt::format("unknown op {}; expected one of: {}",
+                                              quote_client_text(op), fmt::join(kOperations, ", ")));
     }
     (this->*(o->handler))(req, to);
   }
@@ -323,10 +416,89 @@ struct Server::Impl {
   void op_list(const msgpack::object&, ReplyTo& to) {
     msgpack::sbuffer b;
     Packer pk(b);
-    begin_reply(pk, to.id, true, 1);
+    begin_reply(pk, to.id, true, 2);
     pack_str(pk, "ids");
     pack_json(pk, registry.ids());
+    pack_str(pk, "scenarios");
+    pack_scenarios(pk, "");
     send(to, b);
+  }
+
+  // [{name, task, hash, default}] of the offered scenarios (of `task` only, unless empty).
+  void pack_scenarios(Packer& pk, const std::string& task) const {
+    uint32_t n = 0;
+    for (const auto& s : scenarios) n += task.empty() || s.task == task ? 1 : 0;
+    pk.pack_array(n);
+    for (const auto& s : scenarios) {
+      if (!task.empty() && s.task != task) continue;
+      pk.pack_map(4);
+      pack_str(pk, "name");
+      pack_str(pk, s.name);
+      pack_str(pk, "task");
+      pack_str(pk, s.task);
+      pack_str(pk, "hash");
+      pack_str(pk, s.hash);
+      pack_str(pk, "default");
+      s.is_default ? pk.pack_true() : pk.pack_false();
+    }
+  }
+
+  // env.spec() as sent: spec.scenario names the scenario (file stem) instead of its path on the
+  // server, which is not the client's business.
+  static void pack_spec(Packer& pk, const nlohmann::json& spec) {
+    pk.pack_map(static_cast<uint32_t>(spec.size()));
+    for (const auto& [key, value] : spec.items()) {
+      pack_str(pk, key);
+      if (key != "scenario" || !value.is_object() || !value.contains("path") ||
+          !value["path"].is_string()) {
+        pack_json(pk, value);
+        continue;
+      }
+      nlohmann::json scenario = value;
+      const auto path = scenario["path"].get<std::string>();
+      scenario.erase("path");
+      scenario["name"] = std::filesystem::path(path).stem().string();
+      pack_json(pk, scenario);
+    }
+  }
+
+  // The environment `make` and `spec` ask for. Option `scenario` names an offered scenario (by
+  // name or content hash), never a path: a client cannot make the server open a file.
+  Env make_env(const msgpack::object& req) const {
+    const std::string env_id = require_str(req, "env_id");
+    if (env_id.size() > kMaxEnvId) {  // no near-id search over megabytes, no echo of them
+      fail(ErrorCode::kUnknownEnv,
+           fmt::format("unknown environment id {}; registered: {}", quote_client_text(env_id),
+                       fmt::join(registry.ids(), ", ")));
+    }
+    nlohmann::json options = optional_options(req);
+    const auto it = options.find("scenario");
+    if (it == options.end() || it->is_null()) return registry.make(env_id, options);
+    const std::string task = registry.task_name(env_id);  // unknown_env first
+    const OfferedScenario* found = nullptr;
+    if (it->is_string()) {
+      const auto& want = it->get_ref<const std::string&>();
+      for (const auto& s : scenarios) {
+        if (s.task == task && s.name == want) found = &s;
+      }
+      for (const auto& s : scenarios) {
+        if (found == nullptr && s.task == task && s.hash == want) found = &s;
+      }
+    }
+    if (found == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& s : scenarios) {
+        if (s.task == task) names.push_back(s.name);
+      }
+      fail(ErrorCode::kInvalidOption,
+           fmt::format("option 'scenario' = {}: not a scenario this server offers for task '{}'; "
+                       "expected the name or content hash of one of: {} (see `list`)",
+                       it->is_string() ? quote_client_text(it->get_ref<const std::string&>())
+                                       : std::string(it->type_name()),
+                       task, fmt::join(names, ", ")));
+    }
+    *it = found->name;  // what the spec records: the name, not the server's path
+    return Env(registry.task(env_id, found->path), options);
   }
 
   void op_stats(const msgpack::object&, ReplyTo& to) {
@@ -349,28 +521,29 @@ struct Server::Impl {
   }
 
   void op_spec(const msgpack::object& req, ReplyTo& to) {
-    const Env env = registry.make(require_str(req, "env_id"), optional_options(req));
+    const Env env = make_env(req);
     msgpack::sbuffer b;
     Packer pk(b);
-    begin_reply(pk, to.id, true, 1);
+    begin_reply(pk, to.id, true, 2);
     pack_str(pk, "spec");
-    pack_json(pk, env.spec());
+    pack_spec(pk, env.spec());
+    pack_str(pk, "scenarios");
+    pack_scenarios(pk, env.task().name());
     send(to, b);
   }
 
   void op_make(const msgpack::object& req, ReplyTo& to) {
-    const std::string env_id = require_str(req, "env_id");
-    const nlohmann::json options = optional_options(req);
     const bool act_features = optional_bool(req, "act_features");
-    auto s = add_session(registry.make(env_id, options), act_features);
-    spdlog::debug("session {} made ({})", s->id, env_id);
+    Env env = make_env(req);
+    auto s = add_session(std::move(env), act_features);
+    spdlog::debug("session {} made ({})", s->id, s->env.task().id());
     msgpack::sbuffer b;
     Packer pk(b);
     begin_reply(pk, to.id, true, 2);
     pack_str(pk, "session");
     pack_str(pk, s->id);
     pack_str(pk, "spec");
-    pack_json(pk, s->env.spec());  // nothing is in flight on a session just made
+    pack_spec(pk, s->env.spec());  // nothing is in flight on a session just made
     send(to, b);
   }
 

@@ -28,6 +28,11 @@ struct ServerOptions {
   // a request beyond either gets `overloaded`.
   size_t max_in_flight = 65536;
   size_t max_queued_bytes = 64 << 20;
+  // Scenarios clients may pick by name or content hash (docs/protocol.md "Scenarios"), besides the
+  // files shipped in scenario_dir()/<task>/: these files, and every *.json file in these folders.
+  // Each names its task in "task". Clients never name paths.
+  std::vector<std::string> scenario_files;
+  std::vector<std::string> scenario_dirs;
   bool allow_remote = false;    // required to bind a non-loopback TCP address
   bool handle_signals = false;  // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
 };

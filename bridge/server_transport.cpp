@@ -197,6 +197,19 @@ void Transport::on_message(Endpoint& ep, std::vector<zmq::message_t>&& frames) {
   if (frames.size() < 2) return;  // ROUTER always prepends the routing id; nothing to answer
   zmq::message_t body = std::move(frames.back());
   frames.pop_back();
+  // ZeroMQ caps each frame (ZMQ_MAXMSGSIZE), not their number: bound the envelope here, so that
+  // a request of many frames is neither held nor echoed back (docs/protocol.md "Transport").
+  std::string too_large;
+  const size_t envelope_frames = frames.size() - 1;
+  const auto envelope_bytes = static_cast<size_t>(size_of(frames)) - frames.front().size();
+  if (envelope_frames > kMaxEnvelopeFrames || envelope_bytes > kMaxEnvelopeBytes) {
+    too_large = fmt::format(
+        "request of {} frames ({} bytes) before the body; the limit is {} frames and {} bytes",
+        envelope_frames, envelope_bytes, kMaxEnvelopeFrames, kMaxEnvelopeBytes);
+    const size_t keep = frames.size() > 1 && frames[1].size() == 0 ? 2 : 1;
+    frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(keep), frames.end());
+    body = zmq::message_t();
+  }
   const std::string key = key_of(frames);
   Peer& peer = ep.peers[key];
   if (peer.requests >= limits_.max_in_flight ||
@@ -206,7 +219,7 @@ void Transport::on_message(Endpoint& ep, std::vector<zmq::message_t>&& frames) {
   }
   ++peer.requests;
   ++held_requests_;
-  ReplyTo to{ep.index, std::move(frames), std::nullopt};
+  ReplyTo to{ep.index, std::move(frames), std::nullopt, std::move(too_large)};
   if (!peer.out.empty() || !peer.parked.empty()) {
     // Backpressure: the client is not reading its replies; hold its requests until it does.
     const int64_t bytes = static_cast<int64_t>(body.size()) + size_of(to.envelope);
@@ -236,7 +249,7 @@ void Transport::refuse(Endpoint& ep, Peer& peer, std::vector<zmq::message_t>&& e
       return;
     }
     hold(peer, bytes);
-    peer.parked.push_back({ReplyTo{ep.index, std::move(envelope), id}, {}, bytes, 1, id});
+    peer.parked.push_back({ReplyTo{ep.index, std::move(envelope), id, {}}, {}, bytes, 1, id});
     return;
   }
   if (!peer.out.empty() && extends(peer.out.back().count, peer.out.back().first_id)) {

@@ -37,6 +37,9 @@ struct ReplyTo {
   size_t endpoint = 0;
   std::vector<zmq::message_t> envelope;
   std::optional<uint64_t> id;
+  // Set when the request's envelope broke kMaxEnvelopeFrames/kMaxEnvelopeBytes: why. Its body was
+  // dropped unread and `envelope` cut to the routing id (and the empty delimiter, if any).
+  std::string too_large;
 };
 
 struct TransportStats {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "bridge/codec.h"
@@ -20,6 +22,113 @@ RequestError classify(const std::exception& e) {
   if (dynamic_cast<const InvalidOption*>(&e)) return {ErrorCode::kInvalidOption, e.what()};
   if (dynamic_cast<const ScenarioError*>(&e)) return {ErrorCode::kInvalidOption, e.what()};
   return {ErrorCode::kInternal, e.what()};
+}
+
+// ---- text ---------------------------------------------------------------------------------
+
+size_t utf8_valid_prefix(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // no overlongs
+      if (c == 0xed) hi = 0x9f;  // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c1 < lo || c1 > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      const auto ck = static_cast<unsigned char>(s[i + k]);
+      if (ck < 0x80 || ck > 0xbf) return i;
+    }
+    i += len;
+  }
+  return n;
+}
+
+namespace {
+
+void check_utf8_at(const msgpack::object& o, std::string& where) {
+  switch (o.type) {
+    case msgpack::type::STR: {
+      const std::string_view s(o.via.str.ptr, o.via.str.size);
+      if (const size_t ok = utf8_valid_prefix(s); ok != s.size()) {
+        fail(ErrorCode::kMalformed,
+             fmt::format("{}: a string that is not UTF-8 (byte {} is 0x{:02x}); every string on "
+                         "the wire MUST be UTF-8",
+                         where.empty() ? "body" : where, ok, static_cast<unsigned char>(s[ok])));
+      }
+      break;
+    }
+    case msgpack::type::ARRAY:
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        const size_t n = where.size();
+        where += fmt::format("[{}]", i);
+        check_utf8_at(o.via.array.ptr[i], where);
+        where.resize(n);
+      }
+      break;
+    case msgpack::type::MAP:
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        check_utf8_at(kv.key, where);  // a bad key is reported at its map
+        const size_t n = where.size();
+        if (n > 0) where.push_back('.');
+        if (kv.key.type == msgpack::type::STR && kv.key.via.str.size <= 64) {
+          where.append(kv.key.via.str.ptr, kv.key.via.str.size);
+        } else {
+          where.append(fmt::format("<key {}>", i));
+        }
+        check_utf8_at(kv.val, where);
+        where.resize(n);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void check_utf8(const msgpack::object& o) {
+  std::string where;
+  check_utf8_at(o, where);
+}
+
+std::string quote_client_text(std::string_view s, size_t max_bytes) {
+  std::string out = "'";
+  size_t i = 0;
+  while (i < s.size() && i < max_bytes) {
+    const size_t ok = utf8_valid_prefix(s.substr(i, std::min(s.size() - i, max_bytes - i)));
+    if (ok > 0) {
+      out.append(s.substr(i, ok));
+      i += ok;
+    } else if (utf8_valid_prefix(s.substr(i, std::min<size_t>(4, s.size() - i))) > 0) {
+      break;  // a whole character that does not fit in max_bytes
+    } else {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
+      ++i;
+    }
+  }
+  out += "'";
+  if (i < s.size()) out += fmt::format(" (first {} of {} bytes)", i, s.size());
+  return out;
 }
 
 // ---- decoding request fields --------------------------------------------------------------
@@ -44,6 +153,32 @@ nlohmann::json optional_options(const msgpack::object& req) {
   if (v->type != msgpack::type::MAP) {
     fail(ErrorCode::kWrongType,
          fmt::format("field 'options': expected map, got {}", type_name(*v)));
+  }
+  // Real-valued options are finite: JSON has no NaN or infinity (the option layer would print
+  // them as null). Names and string values are short (the option layer quotes them whole and
+  // looks for near names).
+  for (uint32_t i = 0; i < v->via.map.size; ++i) {
+    const auto& kv = v->via.map.ptr[i];
+    const auto key = [&kv] {
+      return kv.key.type == msgpack::type::STR
+                 ? quote_client_text({kv.key.via.str.ptr, kv.key.via.str.size})
+                 : fmt::format("<{} key>", type_name(kv.key));
+    };
+    if (kv.key.type == msgpack::type::STR && kv.key.via.str.size > kMaxOptionName) {
+      fail(ErrorCode::kInvalidOption,
+           fmt::format("option {}: expected a name of at most {} bytes", key(), kMaxOptionName));
+    }
+    if (kv.val.type == msgpack::type::STR && kv.val.via.str.size > kMaxOptionText) {
+      fail(ErrorCode::kInvalidOption,
+           fmt::format("option {} = {}: expected a string of at most {} bytes", key(),
+                       quote_client_text({kv.val.via.str.ptr, kv.val.via.str.size}),
+                       kMaxOptionText));
+    }
+    if ((kv.val.type == msgpack::type::FLOAT32 || kv.val.type == msgpack::type::FLOAT64) &&
+        !std::isfinite(kv.val.via.f64)) {
+      fail(ErrorCode::kInvalidOption,
+           fmt::format("option {} = {}: expected a finite number", key(), kv.val.via.f64));
+    }
   }
   try {
     return to_json(*v);
@@ -139,7 +274,7 @@ class InfoPacker {
   void field(std::string_view key, std::optional<double> v) {
     begin(key);
     if (v)
-      pk_.pack_double(*v);
+      pack_float64(pk_, *v);
     else
       pk_.pack_nil();
   }
@@ -153,7 +288,7 @@ class InfoPacker {
   }
   void field(std::string_view key, double v) {
     begin(key);
-    pk_.pack_double(v);
+    pack_float64(pk_, v);
   }
   void field(std::string_view key, bool v) {
     begin(key);
@@ -199,7 +334,7 @@ class InfoPacker {
 
 void put(Packer& pk, std::string_view key, double v) {
   pack_str(pk, key);
-  pk.pack_double(v);
+  pack_float64(pk, v);
 }
 void put(Packer& pk, std::string_view key, uint64_t v) {
   pack_str(pk, key);
@@ -230,7 +365,7 @@ void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool ac
   pack_str(pk, "obs");
   pack_obs(pk, r.obs, act_features);
   pack_str(pk, "reward");
-  pk.pack_double(r.reward);
+  pack_float64(pk, r.reward);
   pack_str(pk, "terminated");
   r.terminated ? pk.pack_true() : pk.pack_false();
   pack_str(pk, "truncated");
@@ -244,7 +379,13 @@ void pack_error_map(Packer& pk, const RequestError& e) {
   pack_str(pk, "code");
   pack_str(pk, to_string(e.code));
   pack_str(pk, "message");
-  pack_str(pk, e.message);
+  // Messages quote client text (checked UTF-8) and library text; never send anything else.
+  if (utf8_valid_prefix(e.message) == e.message.size()) {
+    pack_str(pk, e.message);
+  } else {
+    std::string q = quote_client_text(e.message, e.message.size());
+    pack_str(pk, std::string_view(q).substr(1, q.size() - 2));
+  }
 }
 
 void begin_reply(Packer& pk, const std::optional<uint64_t>& id, bool ok, uint32_t fields) {

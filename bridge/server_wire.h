@@ -29,11 +29,29 @@ struct RequestError {
 // The error code for an exception thrown by the environment layer (kInternal for anything else).
 RequestError classify(const std::exception& e);
 
+// ---- text (docs/protocol.md "Values": every string on the wire is UTF-8) ----
+
+// The length of the longest prefix of `s` that is well-formed UTF-8 (RFC 3629: no overlongs,
+// no surrogates, nothing above U+10FFFF); s.size() when all of it is.
+size_t utf8_valid_prefix(std::string_view s);
+// Throws RequestError(kMalformed) naming where the first string (or map key) of `o` that is not
+// UTF-8 is ("options.persona", byte offset).
+void check_utf8(const msgpack::object& o);
+// Client text for an error message: quoted, at most `max_bytes` of it (cut on a character
+// boundary, with the full size noted), bytes that are not UTF-8 written as \xNN.
+std::string quote_client_text(std::string_view s, size_t max_bytes = 64);
+
 // ---- request fields (each throws RequestError naming the field and what was expected) ----
 
 const msgpack::object& require(const msgpack::object& req, std::string_view key);
 std::string require_str(const msgpack::object& req, std::string_view key);
-// `options`: absent or nil is {}.
+// Option names and string values longer than these are invalid_option (docs/protocol.md).
+inline constexpr size_t kMaxOptionName = 64;
+inline constexpr size_t kMaxOptionText = 256;
+// An environment id longer than this is unknown_env without a search for near ids.
+inline constexpr size_t kMaxEnvId = 128;
+// `options`: absent or nil is {}; names and string values within the limits above; real numbers
+// finite.
 nlohmann::json optional_options(const msgpack::object& req);
 // An optional boolean field: absent or nil is false.
 bool optional_bool(const msgpack::object& req, std::string_view key);

@@ -611,6 +611,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--max-batch", serve_opts.max_batch, "Most items in one step_many")
       ->capture_default_str();
+  serve->add_option("--scenario", serve_opts.scenario_files,
+                    "Scenario file clients may pick by name or hash, repeatable (besides the "
+                    "shipped scenarios; clients never name paths)");
+  serve->add_option("--scenario-dir", serve_opts.scenario_dirs,
+                    "Folder whose *.json scenario files clients may pick, repeatable");
   serve->add_flag("--allow-remote", serve_opts.allow_remote,
                   "Allow binding non-loopback addresses (no authentication yet)");
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")

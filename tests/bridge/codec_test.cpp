@@ -87,6 +87,27 @@ TEST(Codec, ObservationsDecodeActFeaturesOnlyWhenPresent) {
                std::invalid_argument);
 }
 
+// Floats are float64 on the wire, whole numbers and JSON floats included (msgpack-c's pack_double
+// packs 2.0 as the integer 2).
+TEST(Codec, FloatsPackAsFloat64EvenWhenWhole) {
+  for (const double x : {2.0, 0.0, -3.0, 0.5, 1e300}) {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> pk(b);
+    pack_float64(pk, x);
+    ASSERT_EQ(b.size(), 9u);
+    EXPECT_EQ(static_cast<unsigned char>(b.data()[0]), 0xcb);
+    const auto h = msgpack::unpack(b.data(), b.size());
+    EXPECT_EQ(h.get().type, msgpack::type::FLOAT64);
+    EXPECT_EQ(h.get().via.f64, x);
+  }
+  msgpack::sbuffer b;
+  msgpack::packer<msgpack::sbuffer> pk(b);
+  pack_json(pk, {{"whole", 1.0}, {"int", 1}});
+  const auto h = msgpack::unpack(b.data(), b.size());
+  EXPECT_EQ(find_key(h.get(), "whole")->type, msgpack::type::FLOAT64);
+  EXPECT_EQ(find_key(h.get(), "int")->type, msgpack::type::POSITIVE_INTEGER);
+}
+
 TEST(Endpoints, LoopbackDetection) {
   EXPECT_TRUE(is_loopback_endpoint("tcp://127.0.0.1:5555"));
   EXPECT_TRUE(is_loopback_endpoint("tcp://127.0.0.2:1"));
@@ -97,6 +118,13 @@ TEST(Endpoints, LoopbackDetection) {
   EXPECT_FALSE(is_loopback_endpoint("tcp://*:5555"));
   EXPECT_FALSE(is_loopback_endpoint("tcp://10.0.0.1:5555"));
   EXPECT_FALSE(is_loopback_endpoint("udp://127.0.0.1:5555"));
+  // Names that merely start like a loopback address (issue 15).
+  EXPECT_FALSE(is_loopback_endpoint("tcp://127.evil.example:5555"));
+  EXPECT_FALSE(is_loopback_endpoint("tcp://127.0.0.1.nip.io:5555"));
+  EXPECT_FALSE(is_loopback_endpoint("tcp://127.0.0.256:5555"));
+  EXPECT_FALSE(is_loopback_endpoint("tcp://127..0.1:5555"));
+  EXPECT_FALSE(is_loopback_endpoint("tcp://127.0.0:5555"));
+  EXPECT_TRUE(is_loopback_endpoint("tcp://127.255.255.254:5555"));
 }
 
 }  // namespace

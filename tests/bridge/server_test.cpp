@@ -3,18 +3,26 @@
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
 #include <set>
 #include <thread>
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "agents/agent.h"
 #include "bridge/client.h"
 #include "bridge/codec.h"
+#include "bridge/server_wire.h"
 #include "env/error.h"
+#include "env/scenario.h"
 #include "env/version.h"
 #include "tasks/register_all.h"
 
@@ -83,7 +91,11 @@ TEST_P(Transports, WireEqualsInProcess) {
     const nlohmann::json options = options_for(env_id);
     const auto made = c.make(env_id, options, /*act_features=*/true);
     Env local = tasks::builtin_registry().make(env_id, options);
-    EXPECT_EQ(made.spec, local.spec());
+    nlohmann::json local_spec = local.spec();  // as sent: the scenario's name, not its path
+    local_spec["scenario"]["name"] =
+        std::filesystem::path(local_spec["scenario"]["path"].get<std::string>()).stem().string();
+    local_spec["scenario"].erase("path");
+    EXPECT_EQ(made.spec, local_spec);
     const size_t A = static_cast<size_t>(local.num_acts());
     const size_t K = static_cast<size_t>(local.num_act_features());
     EXPECT_EQ(made.spec["observation_space"]["act_features"]["shape"], nlohmann::json({A, K}));
@@ -513,6 +525,320 @@ TEST(Server, RefusesRemoteBindsWithoutPermissionAndBadOptions) {
   EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
   bad = opts("tcp://127.0.0.1:notaport");
   EXPECT_THROW(Server(tasks::builtin_registry(), bad), Error);
+}
+
+// ---- hardening (issue 15) -------------------------------------------------------------------
+
+// Sends `frames` on a fresh DEALER and returns the reply's frames (empty after 5 s).
+std::vector<std::string> exchange_frames(const std::string& endpoint,
+                                         const std::vector<std::string>& frames) {
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 5000);
+  s.connect(endpoint);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    s.send(zmq::buffer(frames[i]),
+           i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+  std::vector<zmq::message_t> reply;
+  (void)zmq::recv_multipart(s, std::back_inserter(reply));
+  std::vector<std::string> out;
+  for (const auto& m : reply) out.push_back(m.to_string());
+  return out;
+}
+
+// One body in, the reply body's raw bytes out.
+std::string exchange_raw(const std::string& endpoint, const std::string& request) {
+  const auto frames = exchange_frames(endpoint, {request});
+  return frames.empty() ? std::string() : frames.back();
+}
+
+// Where `o` holds a string (or key) that is not UTF-8, or "" when none does.
+std::string non_utf8_at(const msgpack::object& o, const std::string& where = "reply") {
+  switch (o.type) {
+    case msgpack::type::STR:
+      return detail::utf8_valid_prefix({o.via.str.ptr, o.via.str.size}) == o.via.str.size ? ""
+                                                                                          : where;
+    case msgpack::type::ARRAY:
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        if (auto w = non_utf8_at(o.via.array.ptr[i], where + "[]"); !w.empty()) return w;
+      }
+      return "";
+    case msgpack::type::MAP:
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        if (auto w = non_utf8_at(o.via.map.ptr[i].key, where + ".<key>"); !w.empty()) return w;
+        if (auto w = non_utf8_at(o.via.map.ptr[i].val, where + ".val"); !w.empty()) return w;
+      }
+      return "";
+    default:
+      return "";
+  }
+}
+
+struct RawReply {
+  msgpack::object_handle handle;
+  nlohmann::json json;
+  std::string non_utf8;  // where a string is not UTF-8, "" if none
+};
+RawReply parse_raw(const std::string& bytes) {
+  RawReply r;
+  r.handle = msgpack::unpack(bytes.data(), bytes.size());
+  r.non_utf8 = non_utf8_at(r.handle.get());
+  if (r.non_utf8.empty()) r.json = to_json(r.handle.get());
+  return r;
+}
+
+// No client names a server path: scenarios are picked by name or content hash among those the
+// operator offers (shipped ones, --scenario, --scenario-dir), and a refusal reads the same whether
+// or not the path exists, never quoting the file.
+TEST(Server, ClientsPickOfferedScenariosByNameOrHashNeverByPath) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("collabgym-scen-" + std::to_string(getpid()));
+  fs::create_directories(dir / "offered");
+  const std::string shipped = scenario_dir() + "/twenty_questions/small-v2.json";
+  fs::copy_file(shipped, dir / "offered" / "tiny.json", fs::copy_options::overwrite_existing);
+  {
+    std::ofstream secret(dir / "secret.json");
+    secret << R"({"task": "twenty_questions", "SECRET-CONTENT": 1})";
+  }
+  const std::string fifo = (dir / "fifo.json").string();
+  ::mkfifo(fifo.c_str(), 0600);
+  ServerOptions o = opts();
+  o.scenario_dirs = {(dir / "offered").string()};
+  Running srv(o);
+  Client c(srv.endpoint(), 5s);
+
+  const auto list = c.raw(body({{"v", 1}, {"id", 1}, {"op", "list"}}), 1);
+  std::map<std::string, nlohmann::json> offered;
+  for (const auto& s : list.at("scenarios")) {
+    if (s["task"] == "twenty_questions") offered[s["name"].get<std::string>()] = s;
+  }
+  ASSERT_TRUE(offered.contains("small-v2")) << list.dump();
+  ASSERT_TRUE(offered.contains("tiny")) << list.dump();
+  EXPECT_EQ(offered["small-v2"]["hash"], scenario_file_hash(shipped).value());
+  EXPECT_EQ(offered["tiny"]["hash"], offered["small-v2"]["hash"]);
+  EXPECT_EQ(offered["common-v2"]["default"], true);
+  EXPECT_EQ(offered["small-v2"]["default"], false);
+  EXPECT_FALSE(list.dump().find(dir.string()) != std::string::npos) << "paths are never sent";
+
+  // By name and by hash; the spec records the name.
+  const auto by_name = c.make("twenty_questions-v0", {{"scenario", "small-v2"}});
+  EXPECT_EQ(by_name.spec["scenario"]["hash"], offered["small-v2"]["hash"]);
+  EXPECT_EQ(by_name.spec["scenario"]["name"], "small-v2");
+  EXPECT_FALSE(by_name.spec["scenario"].contains("path")) << "no server path is sent";
+  const auto by_hash = c.make("twenty_questions", {{"scenario", offered["common"]["hash"]}});
+  EXPECT_EQ(by_hash.spec["scenario"]["hash"], offered["common"]["hash"]);
+  EXPECT_EQ(by_hash.spec["scenario"]["name"], "common");
+  EXPECT_EQ(c.make("twenty_questions", {{"scenario", "tiny"}}).spec["scenario"]["name"], "tiny");
+  EXPECT_EQ(c.make("twenty_questions").spec["scenario"]["name"], "common-v2");
+  const auto spec = c.raw(body({{"v", 1},
+                                {"id", 2},
+                                {"op", "spec"},
+                                {"env_id", "guess_number"},
+                                {"options", {{"scenario", "default"}}}}),
+                          2);
+  ASSERT_EQ(spec["ok"], true) << spec.dump();
+  for (const auto& s : spec["scenarios"]) EXPECT_EQ(s["task"], "guess_number") << spec.dump();
+  EXPECT_FALSE(spec["scenarios"].empty());
+
+  // Paths (existing, missing, a FIFO, a secret) and other tasks' names are all refused alike.
+  std::set<std::string> messages;
+  for (const std::string& bad :
+       {shipped, std::string("/nonexistent/x.json"), fifo, (dir / "secret.json").string(),
+        std::string("../twenty_questions/small-v2.json"), std::string("base")}) {
+    SCOPED_TRACE(bad);
+    const auto reply = c.raw(body({{"v", 1},
+                                   {"id", 3},
+                                   {"op", "make"},
+                                   {"env_id", "twenty_questions-v0"},
+                                   {"options", {{"scenario", bad}}}}),
+                             3);
+    ASSERT_EQ(reply["ok"], false);
+    EXPECT_EQ(reply["error"]["code"], "invalid_option");
+    std::string m = reply["error"]["message"].get<std::string>();
+    EXPECT_EQ(m.find("SECRET"), std::string::npos) << m;
+    EXPECT_NE(m.find("small-v2"), std::string::npos) << "lists what is offered: " << m;
+    m.erase(0, m.find(": not a scenario"));  // drop the quoted value
+    messages.insert(m);
+  }
+  EXPECT_EQ(messages.size(), 1u) << "a refusal never tells whether a path exists";
+  EXPECT_EQ(c.raw(body({{"v", 1},
+                        {"id", 4},
+                        {"op", "make"},
+                        {"env_id", "twenty_questions-v0"},
+                        {"options", {{"scenario", 3}}}}),
+                  4)["error"]["code"],
+            "invalid_option");
+  EXPECT_TRUE(c.ping());  // the FIFO was never opened: the server still answers
+
+  // The operator's flags: a missing file, a folder that is not one, a file naming no task.
+  ServerOptions bad = opts();
+  bad.scenario_files = {(dir / "missing.json").string()};
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), ScenarioError);
+  bad = opts();
+  bad.scenario_dirs = {(dir / "missing").string()};
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
+  {
+    std::ofstream f(dir / "notask.json");
+    f << R"({"task": "nope"})";
+  }
+  bad = opts();
+  bad.scenario_files = {(dir / "notask.json").string()};
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
+  // A shipped name with other content is ambiguous; the shipped file itself is no conflict.
+  fs::copy_file(scenario_dir() + "/twenty_questions/small.json", dir / "small-v2.json");
+  bad = opts();
+  bad.scenario_files = {(dir / "small-v2.json").string()};
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
+  ServerOptions again = opts();
+  again.scenario_dirs = {scenario_dir() + "/twenty_questions"};
+  EXPECT_NO_THROW(Server(tasks::builtin_registry(), again));
+  fs::remove_all(dir);
+}
+
+// Strings that are not UTF-8 are refused as malformed, wherever they are (op, options value or
+// key, action text), and no reply ever carries one.
+TEST(Server, TextThatIsNotUtf8IsMalformedAndNeverEchoed) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  const auto s = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
+  c.reset(s, 1);
+  const std::string bad[] = {"fr\xffob",         "\xc3\x28", "\xed\xa0\x80",
+                             "\xf4\x90\x80\x80", "\xc0\xaf", std::string("ab\xe2\x82", 4)};
+  for (const auto& b : bad) {
+    SCOPED_TRACE(::testing::PrintToString(b));
+    ASSERT_LT(detail::utf8_valid_prefix(b), b.size());
+    const std::vector<nlohmann::json> requests = {
+        {{"v", 1}, {"id", 1}, {"op", b}},
+        {{"v", 1}, {"id", 2}, {"op", "make"}, {"env_id", b}},
+        {{"v", 1},
+         {"id", 3},
+         {"op", "make"},
+         {"env_id", "twenty_questions-v0"},
+         {"options", {{"persona", b}}}},
+        {{"v", 1},
+         {"id", 4},
+         {"op", "make"},
+         {"env_id", "twenty_questions-v0"},
+         {"options", {{b, 1}}}},
+        {{"v", 1}, {"id", 5}, {"op", "step"}, {"session", s}, {"action", b}},
+        {{"v", 1}, {"id", 6}, {"op", "step"}, {"session", s}, {"action", {{"text", b}}}},
+        {{"v", 1}, {"id", 7}, {"op", "reset"}, {"session", b}},
+    };
+    for (const auto& req : requests) {
+      const RawReply r = parse_raw(exchange_raw(srv.endpoint(), body(req)));
+      ASSERT_EQ(r.non_utf8, "") << "reply to " << req["id"] << " carries invalid UTF-8";
+      EXPECT_EQ(r.json["id"], req["id"]);
+      EXPECT_EQ(r.json["error"]["code"], "malformed") << r.json.dump();
+      EXPECT_NE(r.json["error"]["message"].get<std::string>().find("UTF-8"), std::string::npos);
+    }
+  }
+  // Valid UTF-8 passes, multi-byte characters included, and long client text is not echoed whole.
+  EXPECT_EQ(
+      c.step(s, WireAction::of_text("Is it alive? \xc3\xa9\xe2\x86\x92\xf0\x9f\x90\x9f")).obs.turn,
+      1);
+  const std::string long_text(1 << 20, 'x');
+  const std::pair<nlohmann::json, std::string> echoes[] = {
+      {{{"v", 1}, {"id", 8}, {"op", long_text}}, "unknown_op"},
+      {{{"v", 1}, {"id", 9}, {"op", "reset"}, {"session", long_text}}, "unknown_session"},
+      {{{"v", 1}, {"id", 10}, {"op", "make"}, {"env_id", long_text}}, "unknown_env"},
+      {{{"v", 1},
+        {"id", 11},
+        {"op", "make"},
+        {"env_id", "twenty_questions-v0"},
+        {"options", {{long_text, 1}}}},
+       "invalid_option"},
+      {{{"v", 1},
+        {"id", 12},
+        {"op", "make"},
+        {"env_id", "twenty_questions-v0"},
+        {"options", {{"persona", long_text}}}},
+       "invalid_option"},
+  };
+  for (const auto& [req, code] : echoes) {
+    const auto reply = c.raw(body(req), req["id"].get<uint64_t>());
+    EXPECT_EQ(reply["error"]["code"], code) << reply.dump().substr(0, 300);
+    EXPECT_LT(reply["error"]["message"].get<std::string>().size(), 400u) << code;
+  }
+}
+
+bool is_float64(const msgpack::object& o) { return o.type == msgpack::type::FLOAT64; }
+
+// Every float goes out as a MessagePack float64, whole numbers included (msgpack-c would pack
+// 0.0 as the integer 0); NaN and infinity are not options.
+TEST(Server, FloatsAreAlwaysFloat64AndOptionsAreFinite) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  const auto s = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
+  c.reset(s, 1);
+  const RawReply step = parse_raw(exchange_raw(
+      srv.endpoint(), body({{"v", 1}, {"id", 1}, {"op", "step"}, {"session", s}, {"action", 0}})));
+  ASSERT_EQ(step.json["ok"], true) << step.json.dump();
+  ASSERT_EQ(step.json["reward"], 0.0) << "a whole-number reward, the case to check";
+  const msgpack::object& root = step.handle.get();
+  EXPECT_TRUE(is_float64(*find_key(root, "reward")));
+  const msgpack::object& info = *find_key(root, "info");
+  EXPECT_TRUE(is_float64(*find_key(info, "score")));
+  const msgpack::object& reward = *find_key(info, "reward");
+  for (const char* k : {"task", "interactivity", "token_cost", "total"}) {
+    EXPECT_TRUE(is_float64(*find_key(reward, k))) << k;
+  }
+  const RawReply hello =
+      parse_raw(exchange_raw(srv.endpoint(), body({{"v", 1}, {"id", 2}, {"op", "hello"}})));
+  EXPECT_TRUE(is_float64(*find_key(*find_key(hello.handle.get(), "limits"), "idle_timeout_s")));
+  const RawReply stats =
+      parse_raw(exchange_raw(srv.endpoint(), body({{"v", 1}, {"id", 3}, {"op", "stats"}})));
+  EXPECT_TRUE(is_float64(*find_key(stats.handle.get(), "uptime_s")));
+
+  for (const double x : {std::nan(""), std::numeric_limits<double>::infinity(),
+                         -std::numeric_limits<double>::infinity()}) {
+    SCOPED_TRACE(x);
+    const auto made = c.raw(body({{"v", 1},
+                                  {"id", 4},
+                                  {"op", "make"},
+                                  {"env_id", "twenty_questions-v0"},
+                                  {"options", {{"noise", x}}}}),
+                            4);
+    EXPECT_EQ(made["error"]["code"], "invalid_option") << made.dump();
+    EXPECT_NE(made["error"]["message"].get<std::string>().find("'noise'"), std::string::npos);
+    EXPECT_EQ(made["error"]["message"].get<std::string>().find("null"), std::string::npos);
+    const auto reset = c.raw(
+        body({{"v", 1}, {"id", 5}, {"op", "reset"}, {"session", s}, {"options", {{"noise", x}}}}),
+        5);
+    EXPECT_EQ(reset["error"]["code"], "invalid_option") << reset.dump();
+  }
+}
+
+// The envelope (frames between the routing id and the body) is bounded in frames and bytes; a
+// request beyond is answered too_large without echoing the envelope.
+TEST(Server, ManyFrameRequestsAreTooLargeAndNotEchoed) {
+  ServerOptions o = opts();
+  o.max_message_bytes = 4096;
+  Running srv(o);
+  const std::string ping = body({{"v", 1}, {"id", 1}, {"op", "ping"}});
+  // Within the limits: a delimiter plus a few small frames are echoed back as sent.
+  std::vector<std::string> ok_frames(kMaxEnvelopeFrames, "e");
+  ok_frames.front() = "";
+  ok_frames.push_back(ping);
+  const auto ok = exchange_frames(srv.endpoint(), ok_frames);
+  ASSERT_EQ(ok.size(), ok_frames.size());
+  EXPECT_EQ(parse_raw(ok.back()).json["ok"], true);
+  // Too many frames; too many bytes in few frames (each under every per-frame cap).
+  std::vector<std::string> many(100, "frame");
+  many.front() = "";
+  many.push_back(ping);
+  std::vector<std::string> big = {"", std::string(3000, 'a'), std::string(3000, 'b'), ping};
+  for (const auto& frames : {many, big}) {
+    const auto reply = exchange_frames(srv.endpoint(), frames);
+    ASSERT_EQ(reply.size(), 2u) << "the delimiter and the body only";
+    EXPECT_EQ(reply[0], "");
+    const RawReply r = parse_raw(reply[1]);
+    EXPECT_EQ(r.json["error"]["code"], "too_large") << r.json.dump();
+    EXPECT_TRUE(r.json["id"].is_null());
+  }
+  Client c(srv.endpoint(), 5s);
+  EXPECT_TRUE(c.ping());
 }
 
 TEST(Client, RemoteVectorEnvCarriesActFeaturesWhenAsked) {
