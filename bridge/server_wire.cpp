@@ -306,10 +306,10 @@ class InfoPacker {
   }
 
   static void pack(Packer& pk, const Task& task, const StepInfo& info) {
-    pk.pack_map(kStepInfoFields);
+    pk.pack_map(static_cast<uint32_t>(step_info_fields(info)));
     InfoPacker w(pk);
     visit_step_info(task, info, w);
-    w.expect("info", kStepInfoFields);
+    w.expect("info", step_info_fields(info));
   }
 
  private:

@@ -66,6 +66,7 @@ CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
   lb->add_option("--resamples", a.resamples, "Bootstrap resamples per interval")
       ->capture_default_str();
   lb->add_flag("--json", a.json, "Print the statistics as JSON (results.json's \"summary\")");
+  a.user.add_to(lb);
 
   a.merge = lb->add_subcommand(
       "merge", "Combine the folders of every shard of one run into the report one run would give");
@@ -162,6 +163,8 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
     for (const auto& d : a.merge_dirs) shards.push_back(leaderboard::read_results(d));
     return report(leaderboard::merge(std::move(shards)), a.merge_out, a.json);
   }
+  // Verifying a run made with an external user replays it from that user's cache.
+  const std::vector<std::string> users = a.user.apply(/*replay_default=*/!a.verify.empty());
   if (!a.verify.empty()) {
     const leaderboard::VerifyReport v = leaderboard::verify(a.verify, registry);
     for (const auto& p : v.problems) fmt::print("PROBLEM {}\n", p);
@@ -190,6 +193,7 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
   json options = parse_key_values(a.options);
   if (!a.split.empty()) options["split"] = a.split;
   if (!a.reward.empty()) options["reward"] = a.reward;
+  if (!users.empty()) options["user"] = users[0];
   cfg.options = options;
   cfg.validate();
   check_out("--out", a.out, a.force);

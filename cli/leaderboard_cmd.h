@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/user_args.h"
 #include "env/registry.h"
 
 namespace collab::cli {
@@ -27,6 +28,7 @@ struct LeaderboardArgs {
   double level = 0.95;
   int resamples = 2000;
   bool json = false;
+  UserArgs user;  // --user: every environment's option user; results.json records it
   // merge
   std::vector<std::string> merge_dirs;
   std::string merge_out;

@@ -31,6 +31,7 @@
 #include "bridge/server.h"
 #include "cli/args.h"
 #include "cli/leaderboard_cmd.h"
+#include "cli/user_args.h"
 #include "env/error.h"
 #include "env/scenario.h"
 #include "env/text.h"
@@ -109,6 +110,7 @@ struct EnvArgs {
   std::optional<int> mr_window, mr_samples, max_turns;
   std::optional<double> token_cost, w_task, w_itr;
   std::vector<std::string> raw;  // --option KEY=VALUE
+  std::string user;              // option user: the name --user registered (cli/user_args.h)
 
   void add_to(CLI::App* app, bool task_required, bool with_split = true) {
     auto* t = app->add_option("--task,-t", task,
@@ -170,11 +172,22 @@ struct EnvArgs {
     if (token_cost) o["token_cost"] = *token_cost;
     if (w_task) o["w_task"] = *w_task;
     if (w_itr) o["w_itr"] = *w_itr;
+    if (!user.empty()) o["user"] = user;
     return o;
   }
 };
 
 void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+std::string first_or_empty(const std::vector<std::string>& v) { return v.empty() ? "" : v[0]; }
+
+// What an external user did in a run (requests, timeouts, cache hits), on stderr.
+void print_user_counters(const std::string& name) {
+  if (name.empty()) return;
+  if (const auto user = collab::find_user(name)) {
+    fmt::print(stderr, "user {}: {}\n", name, user->counters().dump());
+  }
+}
 
 int cmd_list(const Registry& reg, bool as_json) {
   if (as_json) {
@@ -520,6 +533,8 @@ int main(int argc, char** argv) {
   play->add_option("task", play_args.task, "Environment id (or --task, or a --scenario naming it)");
   play->add_option("--seed", play_seed, "Episode seed (default: random)");
   play_args.add_to(play, false);
+  collab::cli::UserArgs play_user;
+  play_user.add_to(play);
 
   EnvArgs run_args;
   std::vector<std::string> agent_specs;
@@ -539,11 +554,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--trace", trace_path, "Write every episode as a JSON Lines trace to this file");
   run->add_flag("--json", as_json, "Print one JSON object (an array for several agents)");
+  collab::cli::UserArgs run_user;
+  run_user.add_to(run);
 
   std::vector<std::string> replay_paths;
   auto* replay =
       app.add_subcommand("replay", "Re-run the actions of trace files; fail on any difference");
   replay->add_option("trace", replay_paths, "Trace files (JSON Lines)")->required();
+  collab::cli::UserArgs replay_user;  // traces of runs with an external user replay from its cache
+  replay_user.add_to(replay);
 
   auto* scenarios = app.add_subcommand("scenarios", "Work with scenario files");
   scenarios->require_subcommand(1);
@@ -622,6 +641,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
+  collab::cli::UserArgs serve_user;  // external users offered to clients (option user=NAME)
+  serve_user.add_to(serve, /*several=*/true);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -634,20 +656,28 @@ int main(int argc, char** argv) {
     if (*list) return cmd_list(reg, as_json);
     if (*spec) return cmd_spec(reg, spec_args);
     if (*play) {
+      play_args.user = first_or_empty(play_user.apply());
       return cmd_play(reg, play_args,
                       play_seed.empty() ? std::nullopt
                                         : std::optional<uint64_t>(parse_u64("--seed", play_seed)));
     }
     if (*run) {
-      return cmd_run(reg, run_args, agent_specs, episodes, parse_u64("--seed", seed), as_json,
-                     trace_path);
+      run_args.user = first_or_empty(run_user.apply());
+      const int rc = cmd_run(reg, run_args, agent_specs, episodes, parse_u64("--seed", seed),
+                             as_json, trace_path);
+      print_user_counters(run_args.user);
+      return rc;
     }
-    if (*replay) return cmd_replay(reg, replay_paths);
+    if (*replay) {
+      replay_user.apply(/*replay_default=*/true);
+      return cmd_replay(reg, replay_paths);
+    }
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
     if (*train) return cmd_train(reg, train_args);
     if (*leaderboard) return collab::cli::cmd_leaderboard(reg, leaderboard_args);
     if (*serve) {
       spdlog::set_level(spdlog::level::from_str(log_level));
+      for (const auto& name : serve_user.apply()) spdlog::info("offering external user {}", name);
       if (serve_opts.binds.empty()) serve_opts.binds.push_back(collab::bridge::kDefaultEndpoint);
       serve_opts.handle_signals = true;
       collab::bridge::Server server(reg, serve_opts);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "env/error.h"
 #include "env/policy.h"
@@ -25,7 +26,14 @@ OptionSpecs Env::framework_options() {
   scenario.default_value = nullptr;
   scenario.nullable = true;
   scenario.help = "scenario file (recorded; the registry loads it; null: the task's default)";
-  return {std::move(max_turns), std::move(scenario)};
+  OptionSpec user;
+  user.name = "user";
+  user.default_value = nullptr;
+  user.nullable = true;
+  user.help =
+      "external user simulator, by the name the runner offers it under (run --user, serve "
+      "--user; docs/external-users.md); null: the task's rule-based user";
+  return {std::move(max_turns), std::move(scenario), std::move(user)};
 }
 
 OptionSpecs Env::all_options() const {
@@ -54,8 +62,22 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
   static std::mutex cache_mu;
   static std::deque<Cached> cache;  // most recently made last; at most kCached entries
   constexpr size_t kCached = 64;
+  std::shared_ptr<UserModel> user;
+  if (opts.contains("user") && !opts.at("user").is_null()) {
+    const std::string name = opts.at("user").get<std::string>();
+    user = find_user(name);
+    if (user == nullptr) {
+      const std::vector<std::string> offered = user_names();
+      throw InvalidOption(fmt::format(
+          "option 'user' = \"{}\": no external user of that name is offered here; {}", name,
+          offered.empty() ? std::string("none is (start the runner with --user; "
+                                        "docs/external-users.md)")
+                          : "expected " + text::join_or(offered)));
+    }
+  }
   const std::string key = opts.dump();
-  {
+  // An environment with an external user is not cached: the name may be registered anew.
+  if (user == nullptr) {
     std::lock_guard lock(cache_mu);
     for (auto it = cache.begin(); it != cache.end(); ++it) {
       if (it->options == key && it->task.lock() == task_) {
@@ -83,9 +105,10 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
                        ? opts.at("max_turns").get<int>()
                        : task_->default_max_turns();
   cfg->options = opts;
+  cfg->user = std::move(user);
   cfg_ = std::move(cfg);
   std::const_pointer_cast<Config>(cfg_)->spec = make_spec();
-  {
+  if (cfg_->user == nullptr) {
     std::lock_guard lock(cache_mu);
     if (cache.size() >= kCached) cache.pop_front();
     cache.push_back({task_, key, cfg_});
@@ -108,7 +131,8 @@ Env::Env(const Env& o)
       terminated_(o.terminated_),
       truncated_(o.truncated_),
       prev_mr_(o.prev_mr_),
-      mask_(o.mask_) {}
+      mask_(o.mask_),
+      dialogue_(o.dialogue_) {}
 
 Env& Env::operator=(const Env& o) {
   if (this != &o) *this = Env(o);
@@ -173,7 +197,10 @@ std::string Env::reset_episode(std::optional<uint64_t> seed, const nlohmann::jso
   episode_->mask(mask_);
   prev_mr_ = conversation_reward();  // Φ at the start for mr_delta: R* of the opening
   if (used_seed != nullptr) *used_seed = episode_seed_;
-  return episode_->opening();
+  std::string opening = episode_->opening();
+  dialogue_.clear();
+  if (cfg_->user) dialogue_.push_back(opening);
+  return opening;
 }
 
 std::optional<int32_t> Env::resolve(const Action& action, std::string* agent_text,
@@ -224,12 +251,14 @@ std::string Env::advance(const Action& action, StepInfo* info) {
   StepInfo local;
   StepInfo& si = info != nullptr ? *info : local;
   bool from_text = false;
-  const std::optional<int32_t> act = resolve(action, &si.agent_text, &si.content, &from_text);
+  std::optional<int32_t> act = resolve(action, &si.agent_text, &si.content, &from_text);
   const int tokens = count_tokens(si.agent_text);
   ++turn_;
   agent_tokens_ += tokens;
   Rng user_rng(derive_seed(stream_base_, static_cast<uint64_t>(turn_), Stream::kUser));
-  UserReply reply = episode_->respond(AgentTurn{act, si.content, si.agent_text, from_text}, user_rng);
+  UserReply reply =
+      cfg_->user ? respond_with_user(action, &act, from_text, user_rng, si)
+                 : episode_->respond(AgentTurn{act, si.content, si.agent_text, from_text}, user_rng);
   if (reply.event) events_.add(*reply.event);
   terminated_ = reply.ended;
   truncated_ = !terminated_ && turn_ >= cfg_->max_turns;
@@ -238,6 +267,10 @@ std::string Env::advance(const Action& action, StepInfo* info) {
   si.understood = act.has_value();
   si.agent_tokens = tokens;
   si.event = reply.event;
+  if (cfg_->user) {
+    dialogue_.push_back(si.agent_text);
+    dialogue_.push_back(reply.text);
+  }
   return std::move(reply.text);
 }
 
@@ -275,7 +308,7 @@ void Env::step_into(const Action& action, const ObservationView& out, StepResult
       if (done() || rc.window == 0) {
         ri.mr = ri.total;  // nothing left to play: every sample is the conversation itself
       } else {
-        sample_mr(&ri);
+        sample_mr(&ri, r.info.user ? &*r.info.user : nullptr);
       }
       r.reward = rc.mode == RewardMode::kMr ? ri.mr : ri.mr - prev_mr_;
       prev_mr_ = ri.mr;
@@ -304,20 +337,60 @@ Action Env::rollout_action(Rng& rng) const {
   return Action::from_act(random_legal_act(mask_, rng));
 }
 
-void Env::sample_mr(RewardInfo* out) const {
+void Env::sample_mr(RewardInfo* out, UserTurnInfo* user) const {
   const RewardConfig& rc = cfg_->reward;
-  double sum = 0, sum_sq = 0;
-  for (int s = 0; s < rc.samples; ++s) {
+  struct Sample {
+    double value = 0;
+    int calls = 0, fallbacks = 0;
+  };
+  std::vector<Sample> samples(static_cast<size_t>(rc.samples));
+  auto play = [&](int s) {
     Env sim(*this);
     sim.stream_base_ = derive_seed(stream_base_, static_cast<uint64_t>(turn_), Stream::kMrSample,
                                    static_cast<uint64_t>(s));
+    Sample& out_s = samples[static_cast<size_t>(s)];
     for (int k = 0; k < rc.window && !sim.done(); ++k) {
       Rng rng(derive_seed(sim.stream_base_, static_cast<uint64_t>(sim.turn_), Stream::kPolicy));
-      sim.advance(sim.rollout_action(rng));
+      StepInfo si;
+      sim.advance(sim.rollout_action(rng), &si);
+      if (si.user) {
+        out_s.calls += si.user->calls;
+        out_s.fallbacks += si.user->fallback.empty() ? 0 : 1;
+      }
     }
-    const double v = sim.conversation_reward();
-    sum += v;
-    sum_sq += v * v;
+    out_s.value = sim.conversation_reward();
+  };
+  // With an external user each forward turn waits on a call: the samples' futures run at once, one
+  // thread each (they share nothing mutable; each has its own streams, so results do not depend
+  // on the timing). An in-process rollout policy is not assumed thread-safe: it runs them in turn.
+  if (cfg_->user && !cfg_->custom_policy && rc.samples > 1) {
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> errors(samples.size());
+    threads.reserve(samples.size());
+    for (int s = 0; s < rc.samples; ++s) {
+      threads.emplace_back([&, s] {
+        try {
+          play(s);
+        } catch (...) {
+          errors[static_cast<size_t>(s)] = std::current_exception();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+  } else {
+    for (int s = 0; s < rc.samples; ++s) play(s);
+  }
+  double sum = 0, sum_sq = 0;
+  for (const Sample& smp : samples) {
+    sum += smp.value;
+    sum_sq += smp.value * smp.value;
+    if (user != nullptr) {
+      user->turn_calls += smp.calls;
+      user->turn_fallbacks += smp.fallbacks;
+    }
   }
   const double n = rc.samples;
   out->mr = sum / n;
@@ -388,6 +461,8 @@ nlohmann::json Env::make_spec() const {
         {"passive", {{"privileged", true}}},
         {"expert", {{"privileged", true}}}}},
       {"scenario", task_->scenario_info()},
+      // The external user simulator taking part (docs/external-users.md), null for the task's own.
+      {"user", cfg_->user ? nlohmann::json(cfg_->user->name()) : nlohmann::json(nullptr)},
   };
 }
 

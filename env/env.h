@@ -32,6 +32,7 @@
 #include "env/rng.h"
 #include "env/task.h"
 #include "env/types.h"
+#include "env/user.h"
 
 namespace collab {
 
@@ -107,6 +108,8 @@ class Env {
 
   // In-process rollout policy for MR (e.g. a learner's own policy); replaces option rollout_policy.
   void set_rollout_policy(RolloutPolicy policy);
+  // The external user named by option `user` (env/user.h), or nullptr for the rule-based user.
+  const std::shared_ptr<UserModel>& user() const { return cfg_->user; }
 
   // Plays one agent turn like step() but computes no reward and no observation (rollouts,
   // benchmarks). Returns the user's reply text.
@@ -121,6 +124,7 @@ class Env {
     RewardConfig reward;
     int max_turns = 0;
     std::shared_ptr<const RolloutPolicy> custom_policy;  // set_rollout_policy
+    std::shared_ptr<UserModel> user;                     // option `user` (find_user)
     nlohmann::json spec;
   };
   nlohmann::json make_spec() const;
@@ -129,7 +133,11 @@ class Env {
   std::optional<int32_t> resolve(const Action& action, std::string* agent_text, Content* content,
                                  bool* from_text) const;
   Action rollout_action(Rng& rng) const;
-  void sample_mr(RewardInfo* out) const;
+  void sample_mr(RewardInfo* out, UserTurnInfo* user) const;
+  // The user's reaction to the agent's turn when an external user takes part (user_turn.cpp).
+  UserReply respond_with_user(const Action& action, std::optional<int32_t>* act, bool from_text,
+                              const Rng& user_rng, StepInfo& si);
+  nlohmann::json user_request(std::string_view op, const StepInfo& si, bool reads) const;
 
   std::shared_ptr<const Task> task_;
   std::shared_ptr<const Config> cfg_;
@@ -146,6 +154,9 @@ class Env {
   bool truncated_ = false;
   double prev_mr_ = 0;  // mr_delta potential
   std::vector<uint8_t> mask_;
+  // With an external user only: the messages so far, the user's opening first, then agent and user
+  // alternately (what the external user is sent each turn).
+  std::vector<std::string> dialogue_;
 };
 
 }  // namespace collab

@@ -16,9 +16,11 @@ namespace collab {
 //   void field(std::string_view key, V value)  for V in {std::optional<std::string_view>,
 //        std::optional<int64_t>, std::optional<double>, std::string_view, int64_t, double, bool}
 //   template <class F> void map(std::string_view key, int size, F&& body)   (a nested map)
-inline constexpr int kStepInfoFields = 10;
-inline constexpr int kRewardInfoFields = 7;
+inline constexpr int kStepInfoFields = 10;  // plus "user" when an external user took part
+inline constexpr int kRewardInfoFields = 7;  // plus "user_calls" and "user_fallbacks" then
 inline constexpr int kContentFields = 2;
+inline constexpr int kUserInfoFields = 7;
+inline int step_info_fields(const StepInfo& i) { return kStepInfoFields + (i.user ? 1 : 0); }
 
 template <class Visitor>
 void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
@@ -37,7 +39,7 @@ void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
   v.field("score", i.score);
   v.field("success", i.success);
   const RewardInfo& r = i.reward;
-  v.map("reward", kRewardInfoFields, [&] {
+  v.map("reward", kRewardInfoFields + (i.user ? 2 : 0), [&] {
     v.field("task", r.task);
     v.field("interactivity", r.interactivity);
     v.field("token_cost", r.token_cost);
@@ -45,6 +47,28 @@ void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
     v.field("mr", r.mr);
     v.field("spread", r.spread);
     v.field("samples", static_cast<int64_t>(r.samples));
+    if (i.user) {
+      // External user requests of the turn, its MR forward samples' included, and fallbacks.
+      v.field("user_calls", static_cast<int64_t>(i.user->turn_calls));
+      v.field("user_fallbacks", static_cast<int64_t>(i.user->turn_fallbacks));
+    }
+  });
+  if (!i.user) return;
+  const UserTurnInfo& u = *i.user;
+  auto act_name = [&](std::optional<int32_t> a) {
+    return a ? Str(task.acts()[static_cast<size_t>(*a)]) : Str();
+  };
+  v.map("user", kUserInfoFields, [&] {
+    v.field("model", std::string_view(u.model));
+    v.field("rule_act", act_name(u.rule_act));
+    // The external reading, when one was given and used: the act name, "" when it read the text
+    // as meaning nothing; null when it gave none.
+    v.field("external_act",
+            u.external_read ? (u.external_act ? act_name(u.external_act) : Str(std::string_view())) : Str());
+    v.field("reading", std::string_view(u.external_reading ? "external" : "rule"));
+    v.field("reply", std::string_view(u.external_reply ? "external" : "rule"));
+    v.field("fallback", u.fallback.empty() ? Str() : Str(u.fallback));
+    v.field("calls", static_cast<int64_t>(u.calls));
   });
 }
 

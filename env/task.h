@@ -83,8 +83,11 @@ class Episode {
   }
   virtual std::string render(int32_t act, const Content& content) const = 0;
 
-  // Human-readable hidden goal, for summaries after the episode (never shown to agents).
+  // Human-readable hidden goal, for summaries after the episode (never shown to agents) and for
+  // external users (env/user.h), who play the user that holds it.
   virtual std::string goal() const = 0;
+  // The persona's name, as the scenario calls it ("" when the task has none); for external users.
+  virtual std::string persona_name() const { return {}; }
 };
 
 class Task {

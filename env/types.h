@@ -70,6 +70,21 @@ struct RewardInfo {
   int samples = 0;           // forward samples played this turn
 };
 
+// An external user's part in one agent turn (docs/external-users.md); present in StepInfo only
+// when the environment has one.
+struct UserTurnInfo {
+  std::string model;                   // the external user's name (option `user`)
+  std::optional<int32_t> rule_act;     // the rule-based user's reading of the agent's text
+  bool external_read = false;          // the external user gave a reading that was used
+  std::optional<int32_t> external_act; // …and the act it read (nullopt: "means nothing")
+  bool external_reading = false;       // the external reading differed and replaced the rule one
+  bool external_reply = false;         // the reply text sent is the external user's phrasing
+  std::string fallback;                // why the rule-based user stood in ("" = it did not)
+  int calls = 0;                       // requests to the external user for this turn itself
+  int turn_calls = 0;                  // …plus those of this turn's MR forward samples
+  int turn_fallbacks = 0;              // fallbacks among turn_calls' turns
+};
+
 // What step() reports besides the observation, in typed form (see Env::info_json for the JSON).
 struct StepInfo {
   std::optional<int32_t> act;  // the act that happened; empty when text parsed to nothing
@@ -81,6 +96,7 @@ struct StepInfo {
   double score = 0;            // evaluator score now, [0, 1]
   bool success = false;        // evaluator success now
   RewardInfo reward;
+  std::optional<UserTurnInfo> user;  // only with an external user
 };
 
 struct ResetResult {

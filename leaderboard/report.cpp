@@ -122,17 +122,24 @@ json results_json(const RunResult& r, const Summary* summary) {
   return out;
 }
 
+// " · user NAME" when an external user simulator played the user (docs/external-users.md).
+static std::string user_note(const RunConfig& c) {
+  const auto it = c.options.find("user");
+  if (it == c.options.end() || !it->is_string()) return "";
+  return fmt::format(" · user {} (external)", it->get<std::string>());
+}
+
 std::string markdown(const RunResult& r, const Summary& s) {
   const RunConfig& c = r.config;
   std::string out = "# CollabGym leaderboard\n\n";
   const uint64_t last = c.first_seed + static_cast<uint64_t>(c.seeds) * c.episodes - 1;
   out += fmt::format(
-      "collabgym {} ({}) · reward {} · split {} · {} episodes × {} seeds per task and agent "
+      "collabgym {} ({}) · reward {} · split {}{} · {} episodes × {} seeds per task and agent "
       "(episode seeds {}..{}, the same for every agent) · {:g}% bootstrap intervals ({} "
       "resamples)\n\n",
       r.collabgym_version, r.git_describe, reward_mode(r),
-      c.options.value("split", std::string("task default")), c.episodes, c.seeds, c.first_seed,
-      last, 100 * c.level, c.resamples);
+      c.options.value("split", std::string("task default")), user_note(c), c.episodes, c.seeds,
+      c.first_seed, last, 100 * c.level, c.resamples);
   out += "## Overall\n\nInterquartile mean (IQM) of the per-task, per-seed mean scores.\n\n";
   out += "| rank | agent | IQM score | interval |\n|---:|---|---:|---|\n";
   for (const auto& row : s.overall) {
@@ -207,10 +214,10 @@ std::string console(const RunResult& r, const Summary& s) {
   for (size_t a = 0; a < c.agents.size(); ++a)
     width = std::max(width, label(r, static_cast<int>(a)).size());
   std::string out = fmt::format(
-      "reward {} · split {} · {} episodes × {} seeds per task and agent · {:g}% bootstrap "
+      "reward {} · split {}{} · {} episodes × {} seeds per task and agent · {:g}% bootstrap "
       "intervals\n",
-      reward_mode(r), c.options.value("split", std::string("task default")), c.episodes, c.seeds,
-      100 * c.level);
+      reward_mode(r), c.options.value("split", std::string("task default")), user_note(c),
+      c.episodes, c.seeds, 100 * c.level);
   auto compare = [&](const std::vector<Comparison>& cs, std::optional<double> res) {
     std::string o;
     for (const auto& cmp : cs) {

@@ -56,6 +56,7 @@ class Game final : public EpisodeBase<Game> {
   Content compose(int32_t act) const override;
   std::string render(int32_t act, const Content& content) const override;
   std::string goal() const override;
+  std::string persona_name() const override { return persona_->name; }
 
   const DialogueState& state() const { return st_; }
   const Grocery& task() const { return *task_; }

@@ -55,6 +55,7 @@ class Game final : public EpisodeBase<Game> {
   Content compose(int32_t act) const override;
   std::string render(int32_t act, const Content& content) const override;
   std::string goal() const override;
+  std::string persona_name() const override { return persona_->name; }
 
   // The dialogue state (what policies may read).
   const Problem& problem() const { return *p_; }

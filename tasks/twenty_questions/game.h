@@ -39,6 +39,7 @@ class Game final : public EpisodeBase<Game> {
   std::string render(int32_t act, const Content& content) const override;
 
   std::string goal() const override;
+  std::string persona_name() const override { return persona_->name; }
 
   // The dialogue so far (what the expert and the passive policy may read).
   const std::vector<Answer>& answers() const { return answers_; }

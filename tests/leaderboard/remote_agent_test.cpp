@@ -194,7 +194,7 @@ TEST(RemoteAgent, BadSpecsAreRefusedWithWhatIsExpected) {
     agents::make_agent("remote:localhost:5000");
     FAIL();
   } catch (const InvalidOption& e) {
-    EXPECT_NE(std::string(e.what()).find("expected remote:tcp://HOST:PORT"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("expected tcp://HOST:PORT"), std::string::npos);
   }
   EXPECT_THROW(agents::make_agent("remote:tcp://127.0.0.1:5000?timeout=-1"), InvalidOption);
   EXPECT_THROW(agents::make_agent("remote:tcp://127.0.0.1:5000?wait=3"), InvalidOption);

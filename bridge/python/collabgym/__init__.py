@@ -24,6 +24,7 @@ from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, Inter
                      ResetNeeded, ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
                      UnknownOp, UnknownSession, WrongType, error_from_reply)
 from .spaces import HAVE_GYMNASIUM
+from .user_server import USER_PROTOCOL, serve_user
 from .vector import VectorEnv
 
 __version__ = "0.1.0"
@@ -42,6 +43,8 @@ __all__ = [
     "register_envs",
     "serve_agent",
     "AGENT_PROTOCOL",
+    "serve_user",
+    "USER_PROTOCOL",
     "encode_action",
     "decode_obs",
     "offers_act_features",

@@ -27,15 +27,11 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, Mapping, Optional
 
-import msgpack
-import zmq
-
+from ._endpoint import error, ok, serve_loop
 from .client import decode_obs, encode_action
 
 #: The agent endpoint protocol's version (``agent_protocol`` in the ``hello`` reply).
 AGENT_PROTOCOL = 1
-#: ``v`` of every message: the major version of the wire protocol.
-_WIRE_VERSION = 1
 
 Policy = Callable[[Dict[str, Any], Mapping[str, Any]], Any]
 BeginHook = Callable[[Mapping[str, Any], int], None]
@@ -63,71 +59,40 @@ def serve_agent(policy_fn: Policy, endpoint: str, *, name: Optional[str] = None,
     kept apart. Requests are answered one at a time, in arrival order.
     """
     agent_name = name or getattr(policy_fn, "__name__", "python-agent")
-    ctx = zmq.Context.instance()
-    sock = ctx.socket(zmq.ROUTER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.bind(endpoint)
-    if ready is not None:
-        ready.set()
     specs: Dict[bytes, Mapping[str, Any]] = {}
-    answered = 0
-    try:
-        while (stop is None or not stop.is_set()) and (max_requests is None
-                                                        or answered < max_requests):
-            if not sock.poll(100, zmq.POLLIN):
-                continue
-            frames = sock.recv_multipart()
-            envelope, payload = frames[:-1], frames[-1]
-            reply = _answer(payload, specs.setdefault(envelope[0], {}), agent_name, policy_fn,
-                            on_begin, specs, envelope[0])
-            sock.send_multipart([*envelope, msgpack.packb(reply, use_bin_type=True)])
-            answered += 1
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close(0)
-    return answered
+
+    def answer(req: Dict[str, Any], peer: bytes) -> Dict[str, Any]:
+        return _answer(req, agent_name, policy_fn, on_begin, specs, peer)
+
+    return serve_loop(endpoint, answer, stop=stop, ready=ready, max_requests=max_requests)
 
 
-def _error(rid: Any, code: str, message: str) -> Dict[str, Any]:
-    return {"v": _WIRE_VERSION, "id": rid, "ok": False, "error": {"code": code, "message": message}}
-
-
-def _answer(payload: bytes, spec: Mapping[str, Any], agent_name: str, policy_fn: Policy,
+def _answer(req: Dict[str, Any], agent_name: str, policy_fn: Policy,
             on_begin: Optional[BeginHook], specs: Dict[bytes, Mapping[str, Any]],
             peer: bytes) -> Dict[str, Any]:
-    try:
-        req = msgpack.unpackb(payload, raw=False, strict_map_key=False)
-    except Exception as err:  # noqa: BLE001 - any undecodable request gets an error reply
-        return _error(None, "malformed", f"request is not MessagePack: {err}")
-    if not isinstance(req, dict):
-        return _error(None, "malformed", f"request: expected a map, got {type(req).__name__}")
     rid = req.get("id")
-    if req.get("v") != _WIRE_VERSION:
-        return _error(rid, "bad_version", f"v is {req.get('v')!r}; expected {_WIRE_VERSION}")
     op = req.get("op")
     if op == "hello":
-        return {"v": _WIRE_VERSION, "id": rid, "ok": True, "name": agent_name,
-                "agent_protocol": AGENT_PROTOCOL}
+        return ok(rid, name=agent_name, agent_protocol=AGENT_PROTOCOL)
     if op == "begin":
         new_spec = req.get("spec")
         if not isinstance(new_spec, dict):
-            return _error(rid, "missing_field", "begin: expected a map \"spec\"")
+            return error(rid, "missing_field", "begin: expected a map \"spec\"")
         specs[peer] = new_spec
         if on_begin is not None:
             try:
                 on_begin(new_spec, int(req.get("seed", 0)))
             except Exception:  # noqa: BLE001 - the runner records it as the agent's failure
-                return _error(rid, "policy_error", traceback.format_exc(limit=3))
-        return {"v": _WIRE_VERSION, "id": rid, "ok": True}
+                return error(rid, "policy_error", traceback.format_exc(limit=3))
+        return ok(rid)
     if op == "act":
         try:
             obs = decode_obs(req.get("obs"))
         except Exception as err:  # noqa: BLE001
-            return _error(rid, "wrong_type", f"act: obs: {err}")
+            return error(rid, "wrong_type", f"act: obs: {err}")
         try:
-            action = encode_action(policy_fn(obs, specs.get(peer, spec)))
+            action = encode_action(policy_fn(obs, specs.get(peer, {})))
         except Exception:  # noqa: BLE001 - the runner records it as the agent's failure
-            return _error(rid, "policy_error", traceback.format_exc(limit=3))
-        return {"v": _WIRE_VERSION, "id": rid, "ok": True, "action": action}
-    return _error(rid, "unknown_op", f"op {op!r}: expected hello, begin or act")
+            return error(rid, "policy_error", traceback.format_exc(limit=3))
+        return ok(rid, action=action)
+    return error(rid, "unknown_op", f"op {op!r}: expected hello, begin or act")
