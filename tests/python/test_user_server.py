@@ -255,3 +255,33 @@ def test_llm_user_example_http_errors_become_error_replies(serve: Callable[..., 
     ep, _ = serve(user)
     err = request(ep, turn_request())
     assert err["ok"] is False and err["error"]["code"] == "user_error"
+
+
+def test_a_served_environment_uses_the_user_the_operator_offers(serve: Callable[..., Any],
+                                                                tmp_path: Path) -> None:
+    """`collabgym serve --user NAME=ENDPOINT`: a client picks the user by NAME (never an
+    endpoint); info reports both readings; an unknown name lists what is offered."""
+    import conftest
+
+    def reader(req: Dict[str, Any]) -> Any:
+        if req["op"] == "turn":
+            return {"reading": {"act": "ask:alive"}, "reply": "draft"}
+        return "PHRASED: " + req["rule"]["reply"]
+
+    ep, _ = serve(reader)
+    srv = conftest.start_server(str(tmp_path), "with-user", extra=["--user", f"llm={ep}"])
+    try:
+        with collabgym.make("twenty_questions", endpoint=srv.endpoint, reward="terminal",
+                            user="llm") as env:
+            env.reset(seed=3)
+            obs, reward, terminated, truncated, info = env.step("What colour is the sky?")
+            assert obs["text"].startswith("PHRASED: ")
+            assert info["user"]["model"] == "llm"
+            assert info["user"]["reading"] == "external"
+            assert info["user"]["external_act"] == "ask:alive"
+            assert info["act"] == "ask:alive"
+            assert info["reward"]["user_calls"] == 2
+        with pytest.raises(collabgym.InvalidOption, match="llm"):
+            collabgym.make("twenty_questions", endpoint=srv.endpoint, user=ep)
+    finally:
+        assert srv.stop() == 0
