@@ -3,10 +3,14 @@
 // In one run, on tcp loopback:
 //  1. raw ZeroMQ REQ/REP echo, with request and reply sizes equal to a real step's;
 //  2. our `step` round trip (C++ client, 20 Questions, act mode, reward=terminal);
-//  3. `step_many` env-steps/s at batch 1, 16 and 256;
-//  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it);
-//  5. the memory of a `collabgym serve` process: idle (and whether libtorch is mapped), then per
-//     session made and per session after reset, side by side.
+//  3. `step_many` env-steps/s at batch 1, 16 and 256: the per-session reply (one map per item)
+//     and the structure-of-arrays reply (capability "soa", docs/throughput.md) side by side, in
+//     alternating rounds;
+//  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it):
+//     VectorEnv per-session vs SoA layout;
+//  5. the memory of a `collabgym serve` process: idle (and whether libtorch is mapped), then bytes
+//     per session with 10,000 idle sessions (made, never reset) and with 1,000 mid-episode
+//     (reset and stepped 3 times).
 // Medians over many round trips; reset round trips are not timed.
 #include <fmt/format.h>
 #include <signal.h>
@@ -19,6 +23,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,13 +99,14 @@ bool maps_libtorch(pid_t pid) {
   return false;
 }
 
-// 5. A real `collabgym serve`: idle RSS, then bytes per session made and after reset.
-void server_memory(int sessions) {
+// 5. A real `collabgym serve`: idle RSS, then bytes per session with `idle` sessions made (never
+// reset), and with `live` more sessions mid-episode (reset, then 3 steps).
+void server_memory(int idle, int live) {
   const std::string ep = fmt::format("ipc:///tmp/collabgym-bench-{}.sock", getpid());
   std::fflush(stdout);  // or the child prints our buffer again
   const pid_t pid = fork();
   if (pid == 0) {
-    const std::string max = std::to_string(sessions + 1);
+    const std::string max = std::to_string(idle + live + 1);
     if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
     execl(COLLAB_CLI_PATH, COLLAB_CLI_PATH, "serve", "--bind", ep.c_str(), "--max-sessions",
           max.c_str(), static_cast<char*>(nullptr));
@@ -121,7 +128,7 @@ void server_memory(int sessions) {
     return;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const double idle = rss_bytes(pid);
+  const double idle_rss = rss_bytes(pid);
   const bool torch = maps_libtorch(pid);
   // One session first, so that the task (scenario, catalog) is loaded before the baseline.
   const auto first = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
@@ -130,30 +137,53 @@ void server_memory(int sessions) {
   // Small pipelined chunks: what is measured is the sessions, not the transient buffers of a
   // thousand replies in flight (which the allocator keeps after they are freed).
   constexpr size_t kChunk = 32;
-  std::vector<std::string> made;
-  while (made.size() < static_cast<size_t>(sessions)) {
-    const size_t n = std::min(kChunk, static_cast<size_t>(sessions) - made.size());
-    auto m = c.make_many("twenty_questions-v0", n, {{"reward", "terminal"}});
-    made.insert(made.end(), m.sessions.begin(), m.sessions.end());
+  const auto make = [&](int count) {
+    std::vector<std::string> made;
+    while (made.size() < static_cast<size_t>(count)) {
+      const size_t n = std::min(kChunk, static_cast<size_t>(count) - made.size());
+      auto m = c.make_many("twenty_questions-v0", n, {{"reward", "terminal"}});
+      made.insert(made.end(), m.sessions.begin(), m.sessions.end());
+    }
+    return made;
+  };
+  make(idle);
+  const double after_idle = rss_bytes(pid);
+  const auto live_sessions = make(live);
+  collab::Rng rng(9);
+  SoaBatch b;
+  size_t failed = 0;
+  for (size_t at = 0; at < live_sessions.size(); at += kChunk) {
+    const std::span<const std::string> chunk(live_sessions.data() + at,
+                                             std::min(kChunk, live_sessions.size() - at));
+    std::vector<uint64_t> seeds(chunk.size());
+    std::iota(seeds.begin(), seeds.end(), at);
+    c.reset_many_soa(chunk, seeds, b);
+    for (int t = 0; t < 3; ++t) {
+      std::vector<WireAction> acts;
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        WireObservation m;
+        m.action_mask.assign(b.mask_row(i).begin(), b.mask_row(i).end());
+        const bool any =
+            std::find(m.action_mask.begin(), m.action_mask.end(), 1) != m.action_mask.end();
+        acts.push_back(any ? WireAction::of_act(random_legal(m, rng))
+                           : WireAction::of_text("Is it alive?"));  // ended or failed: reset_needed
+      }
+      c.step_many_soa(chunk, acts, b);
+      failed += b.errors.size();
+    }
   }
-  const double after_make = rss_bytes(pid);
-  for (size_t b = 0; b < made.size(); b += kChunk) {
-    const std::vector<std::string> chunk(
-        made.begin() + static_cast<ptrdiff_t>(b),
-        made.begin() + static_cast<ptrdiff_t>(std::min(made.size(), b + kChunk)));
-    c.reset_many(chunk);
-  }
-  const double after_reset = rss_bytes(pid);
+  const double after_live = rss_bytes(pid);
+  if (failed > 0) fmt::print("server memory: {} of the mid-episode steps failed\n", failed);
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
 
-  fmt::print("server memory: collabgym serve, {} sessions of 20 Questions (reward=terminal)\n",
-             sessions);
-  fmt::print("{:<34} {:>12}   libtorch mapped: {}\n", "idle RSS (before the first session)",
-             fmt::format("{:.1f} MiB", idle / (1 << 20)), torch ? "yes" : "no");
-  fmt::print("{:<34} {:>12} {:>14}\n", "bytes per session", "made", "after reset");
-  fmt::print("{:<34} {:>12.0f} {:>14.0f}\n", "  (RSS growth / sessions)",
-             (after_make - warm) / sessions, (after_reset - warm) / sessions);
+  fmt::print("server memory: collabgym serve, 20 Questions (reward=terminal)\n");
+  fmt::print("{:<44} {:>12}   libtorch mapped: {}\n", "idle RSS (before the first session)",
+             fmt::format("{:.1f} MiB", idle_rss / (1 << 20)), torch ? "yes" : "no");
+  fmt::print("{:<44} {:>12.0f}   (target <= 16384)\n",
+             fmt::format("bytes per idle session ({} made)", idle), (after_idle - warm) / idle);
+  fmt::print("{:<44} {:>12.0f}\n", fmt::format("bytes per mid-episode session ({})", live),
+             (after_live - after_idle) / live);
 }
 
 }  // namespace
@@ -215,44 +245,69 @@ int main(int argc, char** argv) {
   fmt::print("{:<52} {:>10.1f}\n",
              fmt::format("raw ZeroMQ REQ/REP echo ({} B / {} B)", request_bytes, reply_bytes), raw);
   fmt::print("{:<52} {:>10.1f}\n", "CollabGym step round trip (C++ client)", ours);
-  fmt::print("{:<52} {:>9.2f}x   (target <= 1.30x)\n", "step / raw echo (medians)", ours / raw);
+  fmt::print("{:<52} {:>9.2f}x   (target <= 1.05x)\n", "step / raw echo (medians)", ours / raw);
   fmt::print("{:<52} {:>9.2f}x   ({} alternating blocks)\n\n",
              "step / raw echo (median of per-block ratios)", median(block_ratio), blocks);
 
-  // 3. step_many throughput.
-  fmt::print("{:<12} {:>16} {:>14}\n", "step_many", "env-steps/s", "median ms");
+  // 3. step_many throughput: per-session replies (set A) and SoA replies (set B), same seeds,
+  // alternating rounds so that the machine's load affects both alike.
+  fmt::print("{:<12} {:>18} {:>18} {:>8}\n", "step_many", "per-session /s", "SoA /s", "SoA/old");
   for (int batch : {1, 16, 256}) {
-    std::vector<std::string> sessions;
-    std::vector<WireObservation> obs_b;
-    for (int i = 0; i < batch; ++i) {
-      sessions.push_back(c.make("twenty_questions-v0", {{"reward", "terminal"}}).session);
-      obs_b.push_back(c.reset(sessions.back(), static_cast<uint64_t>(i)).obs);
-    }
+    const auto made_a =
+        c.make_many("twenty_questions-v0", static_cast<size_t>(batch), {{"reward", "terminal"}});
+    const auto made_b =
+        c.make_many("twenty_questions-v0", static_cast<size_t>(batch), {{"reward", "terminal"}});
+    const auto& sa = made_a.sessions;
+    const auto& sb = made_b.sessions;
+    std::vector<uint64_t> seeds(static_cast<size_t>(batch));
+    for (size_t i = 0; i < seeds.size(); ++i) seeds[i] = i;
+    auto resets = c.reset_many(sa, seeds);
+    std::vector<WireObservation> obs_a;
+    for (auto& r : resets) obs_a.push_back(std::move(r.obs));
+    SoaBatch soa;
+    c.reset_many_soa(sb, seeds, soa);
+    std::vector<std::vector<uint8_t>> mask_b(static_cast<size_t>(batch));
+    for (size_t i = 0; i < mask_b.size(); ++i)
+      mask_b[i].assign(soa.mask_row(i).begin(), soa.mask_row(i).end());
     const int rounds = std::max(50, 40000 / batch);
-    std::vector<double> ms;
-    double busy = 0;
+    double busy_a = 0, busy_b = 0;
+    std::vector<std::pair<std::string, WireAction>> steps;
+    std::vector<WireAction> acts_b(static_cast<size_t>(batch));
     for (int k = 0; k < rounds; ++k) {
-      std::vector<std::pair<std::string, WireAction>> steps;
+      steps.clear();
       for (int i = 0; i < batch; ++i)
-        steps.emplace_back(sessions[static_cast<size_t>(i)],
-                           WireAction::of_act(random_legal(obs_b[static_cast<size_t>(i)], rng)));
-      const auto t0 = Clock::now();
+        steps.emplace_back(sa[static_cast<size_t>(i)],
+                           WireAction::of_act(random_legal(obs_a[static_cast<size_t>(i)], rng)));
+      auto t0 = Clock::now();
       auto out = c.step_many(steps);
-      const double dt = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      ms.push_back(dt);
-      busy += dt;
+      busy_a += std::chrono::duration<double>(Clock::now() - t0).count();
       for (int i = 0; i < batch; ++i) {
         const auto& st = std::get<WireStep>(out[static_cast<size_t>(i)]);
-        obs_b[static_cast<size_t>(i)] = st.obs;
+        obs_a[static_cast<size_t>(i)] = st.obs;
         if (st.terminated || st.truncated)
-          obs_b[static_cast<size_t>(i)] = c.reset(sessions[static_cast<size_t>(i)], seed++).obs;
+          obs_a[static_cast<size_t>(i)] = c.reset(sa[static_cast<size_t>(i)], seed++).obs;
+      }
+      for (size_t i = 0; i < acts_b.size(); ++i) {
+        WireObservation m;
+        m.action_mask = mask_b[i];
+        acts_b[i] = WireAction::of_act(random_legal(m, rng));
+      }
+      t0 = Clock::now();
+      c.step_many_soa(sb, acts_b, soa);
+      busy_b += std::chrono::duration<double>(Clock::now() - t0).count();
+      for (size_t i = 0; i < mask_b.size(); ++i) {
+        mask_b[i].assign(soa.mask_row(i).begin(), soa.mask_row(i).end());
+        if (soa.terminated[i] || soa.truncated[i])
+          mask_b[i] = c.reset(sb[i], seed++).obs.action_mask;
       }
     }
-    fmt::print("batch {:<6} {:>16.0f} {:>14.3f}\n", batch, batch * rounds / (busy / 1e3),
-               median(ms));
-    for (const auto& x : sessions) c.close(x);
+    const double a_rate = batch * rounds / busy_a, b_rate = batch * rounds / busy_b;
+    fmt::print("batch {:<6} {:>18.0f} {:>18.0f} {:>7.2f}x\n", batch, a_rate, b_rate,
+               b_rate / a_rate);
+    c.close_many(sa);
+    c.close_many(sb);
   }
-  fmt::print("(target: >= 200000 env-steps/s at batch 256)\n\n");
+  fmt::print("(target: >= 1000000 env-steps/s at batch 256, SoA)\n\n");
 
   // 4. Python client, if it can run here.
   const std::string py = fmt::format(
@@ -267,6 +322,6 @@ int main(int argc, char** argv) {
   server.stop();
   serving.join();
   fmt::print("\n");
-  server_memory(4096);
+  server_memory(10000, 1000);
   return 0;
 }

@@ -14,10 +14,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,10 +29,62 @@
 
 namespace collab::bridge {
 
+// A step_many or reset_many reply in structure-of-arrays form (capability "soa", protocol 1.4;
+// docs/throughput.md). Spans over row-major blocks owned by this object (aligned copies of the
+// reply's bins), valid until it is filled again; reuse one object to keep its buffers.
+struct SoaBatch {
+  size_t n = 0, num_features = 0, num_acts = 0, num_act_features = 0;  // N, F, A, K
+  bool has_act_features = false;         // the sessions carry act features (K may still be 0)
+  std::span<const uint8_t> item_ok;      // [N]: 1 = the item succeeded (else see errors)
+  std::span<const float> features;       // [N][F]
+  std::span<const float> act_features;   // [N][A][K]; empty unless has_act_features
+  std::span<const uint8_t> action_mask;  // [N][A]
+  std::span<const int32_t> turn;         // [N]
+  std::span<const double> reward;        // [N] (step_many)
+  std::span<const uint8_t> terminated, truncated;  // [N] (step_many)
+  std::span<const uint64_t> seed;                  // [N] (reset_many: the episode seeds)
+  std::vector<std::string_view> text;  // [N], views into the reply ("" for a failed item)
+  std::vector<std::pair<size_t, RemoteError>> errors;  // failed items: (index, error)
+  // step_many: the info columns ({score: [N], reward: {total: [N], …}, act: [str|null]…}, as the
+  // per-session info with one array per field), decoded on first use.
+  const nlohmann::json& info() const;
+
+  std::span<const float> features_row(size_t i) const {
+    return features.subspan(i * num_features, num_features);
+  }
+  std::span<const uint8_t> mask_row(size_t i) const {
+    return action_mask.subspan(i * num_acts, num_acts);
+  }
+
+  // Storage (the spans above point here) and the reply (text views and info point into it).
+  std::vector<uint8_t> bytes_;
+  std::shared_ptr<const msgpack::object_handle> reply_;
+  const msgpack::object* info_object_ = nullptr;
+  const msgpack::object* info_types_ = nullptr;
+  std::function<nlohmann::json()> info_fn_;  // a merged batch's info (RemoteVectorEnv)
+  mutable std::optional<nlohmann::json> info_cache_;
+};
+
+// CURVE (docs/protocol.md "Security"): the server's public key and this client's key pair, each
+// 40 characters of Z85.
+struct CurveClientKeys {
+  std::string server_public_key;
+  std::string public_key;
+  std::string secret_key;
+  // From `collabgym keygen` files: the server's NAME.key and this client's NAME.key_secret (its
+  // public key is derived from the secret one). Throws RemoteError (code "bad_key").
+  static CurveClientKeys from_files(const std::string& server_public_file,
+                                    const std::string& client_secret_file);
+};
+
 class Client {
  public:
+  // With `curve`, the link is encrypted and the server admits this client only if its public key
+  // is allowed; a refused handshake shows as RemoteError code "unauthorized" when a call times out
+  // (instead of Timeout).
   explicit Client(std::string endpoint = kDefaultEndpoint,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                  std::optional<CurveClientKeys> curve = std::nullopt);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -69,6 +123,30 @@ class Client {
   // One message for many sessions' actions; results in the same order, each a step or an error.
   using StepOutcome = std::variant<WireStep, RemoteError>;
   std::vector<StepOutcome> step_many(const std::vector<std::pair<std::string, WireAction>>& steps);
+  // Resets many sessions in one message (op reset_many, protocol 1.4): results in order, each a
+  // reset or an error. seeds as for reset_many (empty: each session draws its own).
+  using ResetOutcome = std::variant<WireReset, RemoteError>;
+  std::vector<ResetOutcome> reset_batch(const std::vector<std::string>& sessions,
+                                        const std::vector<uint64_t>& seeds = {});
+
+  // Structure-of-arrays batches (capability "soa", protocol 1.4; docs/throughput.md): one reply
+  // with contiguous blocks for the whole batch, decoded into `out`. Failed items are reported in
+  // out.errors (item_ok 0), never thrown; a failed request throws RemoteError.
+  void step_many_soa(std::span<const std::string> sessions, std::span<const WireAction> actions,
+                     SoaBatch& out);
+  void reset_many_soa(std::span<const std::string> sessions, std::span<const uint64_t> seeds,
+                      SoaBatch& out);
+  // The same in two halves, so that requests to several servers are in flight at once: send_*
+  // returns the request id, receive_soa waits for that reply (nothing else may be read from this
+  // client in between).
+  uint64_t send_step_many_soa(std::span<const std::string> sessions,
+                              std::span<const WireAction> actions);
+  uint64_t send_reset_many_soa(std::span<const std::string> sessions,
+                               std::span<const uint64_t> seeds);
+  void receive_soa(uint64_t id, const char* op, SoaBatch& out);
+  // True when this server's hello lists capability "soa" (asked once, then cached).
+  bool offers_soa();
+
   std::string fork(const std::string& session);
   void close(const std::string& session);
   bool ping();
@@ -106,6 +184,7 @@ class Client {
   std::unique_ptr<Socket> socket_;
   uint64_t last_id_ = 0;
   size_t last_request_bytes_ = 0, last_reply_bytes_ = 0;
+  std::optional<bool> offers_soa_;
 };
 
 // Many sessions of one environment stepped together over step_many (the remote counterpart of
@@ -113,15 +192,27 @@ class Client {
 // observation carries them (see Client::make). Sessions are made, reset and closed pipelined, and
 // steps go in step_many chunks of the server's max_batch, so any size the server's max_sessions
 // allows works.
+//
+// Several servers: given a list of endpoints, session i lives on endpoint i mod n (deterministic),
+// and each call sends its request to every server before reading any reply, so the servers work
+// at once. Same seeds and actions give the same results as one server.
 class RemoteVectorEnv {
  public:
   RemoteVectorEnv(Client& client, const std::string& env_id, int num_envs,
                   const nlohmann::json& options = nlohmann::json::object(),
                   bool act_features = false);
+  RemoteVectorEnv(const std::vector<std::string>& endpoints, const std::string& env_id,
+                  int num_envs, const nlohmann::json& options = nlohmann::json::object(),
+                  bool act_features = false,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~RemoteVectorEnv();  // closes the sessions (errors ignored: the server may be gone)
   std::vector<WireReset> reset(uint64_t seed);  // env i gets seed + i
   WireReset reset_one(size_t i);
   std::vector<Client::StepOutcome> step(const std::vector<WireAction>& actions);
+  // SoA forms (every server must offer "soa"): the whole batch in env order, in one SoaBatch
+  // owned by this object (valid until the next call). reset_soa(seed): env i gets seed + i.
+  const SoaBatch& reset_soa(uint64_t seed);
+  const SoaBatch& step_soa(std::span<const WireAction> actions);
   size_t size() const { return sessions_.size(); }
   const std::string& session(size_t i) const { return sessions_.at(i); }
   const nlohmann::json& spec() const { return spec_; }
@@ -129,13 +220,25 @@ class RemoteVectorEnv {
   size_t num_acts() const { return spec_.at("acts").size(); }
   // K: features per act (each observation's act_features holds num_acts() × K values).
   size_t num_act_features() const { return spec_.at("act_features").size(); }
+  size_t num_servers() const { return clients_.size(); }
 
  private:
-  Client& client_;
+  void init(const std::string& env_id, int num_envs, const nlohmann::json& options);
+  // Sends one request per server (its sessions' items, in env order), then merges the replies.
+  template <class Send>
+  const SoaBatch& soa_round(const char* op, Send&& send);
+
+  std::vector<std::unique_ptr<Client>> owned_;
+  std::vector<Client*> clients_;  // server k holds sessions k, k + n, k + 2n, …
   std::vector<std::string> sessions_;
+  std::vector<std::vector<std::string>> server_sessions_;  // per server, in env order
   nlohmann::json spec_;
   bool act_features_ = false;
-  size_t max_batch_ = 4096;  // the server's (hello.limits.max_batch)
+  size_t max_batch_ = 4096;      // the smallest of the servers' (hello.limits.max_batch)
+  std::vector<SoaBatch> parts_;  // per server and chunk
+  SoaBatch merged_;
+  std::vector<WireAction> scratch_actions_;
+  std::vector<uint64_t> scratch_seeds_;
 };
 
 }  // namespace collab::bridge

@@ -21,8 +21,9 @@ inline constexpr int kProtocolVersion = 1;
 // "Versions"). 1: per-act features (capability "act_features"). 2: delivery guarantee with
 // per-client limits (error "overloaded", hello.limits.max_in_flight / max_queued_bytes).
 // 3: scenarios offered by name and hash (list/spec `scenarios`), floats always float64, strict
-// UTF-8, the envelope limit.
-inline constexpr int kProtocolMinor = 3;
+// UTF-8, the envelope limit. 4: structure-of-arrays batch replies (capability "soa":
+// `layout: "soa"` on step_many and reset_many) and the op reset_many.
+inline constexpr int kProtocolMinor = 4;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
 // Limits on a request's envelope: the frames between the routing id a ROUTER adds and the body
@@ -88,9 +89,9 @@ constexpr std::string_view to_string(ErrorCode c) {
 
 // Every operation, in the order `hello` lists them. The server's dispatch table is checked against
 // this list at compile time.
-inline constexpr std::array<std::string_view, 11> kOperations{"hello", "list", "spec",      "make",
-                                                              "reset", "step", "step_many", "fork",
-                                                              "close", "ping", "stats"};
+inline constexpr std::array<std::string_view, 12> kOperations{
+    "hello",     "list", "spec",  "make", "reset", "step",
+    "step_many", "fork", "close", "ping", "stats", "reset_many"};
 
 inline const std::vector<std::string>& operation_names() {
   static const std::vector<std::string> ops(kOperations.begin(), kOperations.end());
@@ -98,9 +99,11 @@ inline const std::vector<std::string>& operation_names() {
 }
 
 // What `hello` lists under `capabilities`. "act_features" (minor 1): `make` accepts
-// `act_features: true` and that session's observations carry them.
-inline constexpr std::array<std::string_view, 5> kCapabilities{"act", "text", "fork", "step_many",
-                                                               "act_features"};
+// `act_features: true` and that session's observations carry them. "soa" (minor 4): step_many and
+// reset_many accept `layout: "soa"` and then reply in structure-of-arrays form
+// (docs/throughput.md).
+inline constexpr std::array<std::string_view, 6> kCapabilities{"act",       "text",         "fork",
+                                                               "step_many", "act_features", "soa"};
 
 // An error reply from the server (code as in the table), or a client-side failure.
 class RemoteError : public std::runtime_error {

@@ -33,7 +33,12 @@ struct ServerOptions {
   // Each names its task in "task". Clients never name paths.
   std::vector<std::string> scenario_files;
   std::vector<std::string> scenario_dirs;
-  bool allow_remote = false;    // required to bind a non-loopback TCP address
+  bool allow_remote = false;  // required to bind a non-loopback TCP address without CURVE
+  // CURVE (docs/protocol.md "Security"): the server's secret key file and a folder of the public
+  // keys (*.key) of the clients it admits, as `collabgym keygen` writes them. Both or neither; with
+  // them every endpoint is a CURVE server and a non-loopback bind needs no allow_remote.
+  std::string curve_secret_file;
+  std::string curve_allow_dir;
   bool handle_signals = false;  // SIGINT/SIGTERM stop run() gracefully (the CLI sets it)
 };
 
@@ -45,6 +50,10 @@ struct ServerStats {
   // answered `overloaded`, replies dropped because their client had disconnected.
   uint64_t clients_waiting = 0, held_requests = 0, held_bytes = 0, max_client_bytes = 0,
            overloaded = 0, dropped = 0;
+  uint64_t refused_clients = 0;  // CURVE handshakes refused (key not allowed)
+  // External user simulators (docs/external-users.md): requests the steps made, MR samples'
+  // included, and the fallbacks to the rule-based user among them.
+  uint64_t user_calls = 0, user_fallbacks = 0;
 };
 
 class Server {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <iterator>
 #include <zmq_addon.hpp>
@@ -99,6 +100,58 @@ Transport::~Transport() {
     for (auto& ep : endpoints_) {
       if (ep->fd) ep->fd->release();  // the descriptor belongs to ZeroMQ
     }
+    if (zap_fd_) zap_fd_->release();
+  }
+}
+
+void Transport::enable_curve(zmq::context_t& ctx, const std::string& secret_z85,
+                             std::vector<std::string> allowed) {
+  curve_secret_ = secret_z85;
+  allowed_ = std::unordered_set<std::string>(allowed.begin(), allowed.end());
+  // ZeroMQ asks the ZAP handler of the socket's context (RFC 27) about every CURVE handshake.
+  zap_.emplace(ctx, zmq::socket_type::rep);
+  zap_->set(zmq::sockopt::linger, 0);
+  try {
+    zap_->bind("inproc://zeromq.zap.01");
+  } catch (const zmq::error_t& e) {
+    throw Error(fmt::format("cannot start the CURVE authentication handler: {}", e.what()));
+  }
+  zap_fd_ = std::make_unique<asio::posix::stream_descriptor>(io_, zap_->get(zmq::sockopt::fd));
+}
+
+void Transport::arm_zap() {
+  zap_fd_->async_wait(asio::posix::stream_descriptor::wait_read,
+                      [this](const boost::system::error_code& ec) {
+                        if (ec || closed_) return;
+                        service_zap();
+                        if (!closed_) arm_zap();
+                      });
+}
+
+// ZAP (RFC 27): [version, request id, domain, address, identity, mechanism, credentials…] in;
+// [version, request id, status code, status text, user id, metadata] out. Admits CURVE clients
+// whose public key is allowed; refuses everything else.
+void Transport::service_zap() {
+  while (!closed_ && (zap_->get(zmq::sockopt::events) & ZMQ_POLLIN)) {
+    std::vector<zmq::message_t> req;
+    if (!zmq::recv_multipart(*zap_, std::back_inserter(req), zmq::recv_flags::dontwait)) break;
+    if (req.size() < 2) continue;  // not ZAP: a REP socket cannot answer without an id
+    const bool curve = req.size() >= 7 && req[5].to_string_view() == "CURVE";
+    const bool ok = curve && req[6].size() == 32 && allowed_.contains(req[6].to_string());
+    if (!ok) {
+      ++refused_;
+      char z85[41] = "?";
+      if (curve && req[6].size() == 32) zmq_z85_encode(z85, req[6].data<uint8_t>(), 32);
+      spdlog::warn("refused a client{}{}: its CURVE public key {} is not in --curve-allow",
+                   req.size() > 3 ? " from " : "", req.size() > 3 ? req[3].to_string() : "", z85);
+    }
+    std::array<zmq::message_t, 6> reply{zmq::message_t(std::string_view("1.0")),
+                                        zmq::message_t(req[1].data(), req[1].size()),
+                                        zmq::message_t(std::string_view(ok ? "200" : "400")),
+                                        zmq::message_t(std::string_view(ok ? "OK" : "not allowed")),
+                                        zmq::message_t(),
+                                        zmq::message_t()};
+    if (!zmq::send_multipart(*zap_, reply, zmq::send_flags::dontwait)) break;
   }
 }
 
@@ -110,6 +163,11 @@ void Transport::bind(zmq::context_t& ctx, const std::string& address, int64_t ha
   ep->sock.set(zmq::sockopt::linger, 0);
   // A full pipe to a peer is EAGAIN, an unknown peer EHOSTUNREACH: never a silent drop.
   ep->sock.set(zmq::sockopt::router_mandatory, 1);
+  if (!curve_secret_.empty()) {
+    ep->sock.set(zmq::sockopt::curve_server, 1);
+    ep->sock.set(zmq::sockopt::curve_secretkey, curve_secret_);
+    ep->sock.set(zmq::sockopt::zap_domain, "collabgym");
+  }
   try {
     ep->sock.bind(address);
   } catch (const zmq::error_t& e) {
@@ -121,6 +179,10 @@ void Transport::bind(zmq::context_t& ctx, const std::string& address, int64_t ha
 }
 
 void Transport::start() {
+  if (zap_) {
+    arm_zap();
+    service_zap();
+  }
   for (auto& ep : endpoints_) {
     arm(*ep);
     service(*ep);
@@ -141,6 +203,7 @@ TransportStats Transport::stats() const {
   s.max_client_bytes = max_client_bytes_;
   s.overloaded = overloaded_;
   s.dropped = dropped_;
+  s.refused_clients = refused_;
   return s;
 }
 
@@ -219,7 +282,7 @@ void Transport::on_message(Endpoint& ep, std::vector<zmq::message_t>&& frames) {
   }
   ++peer.requests;
   ++held_requests_;
-  ReplyTo to{ep.index, std::move(frames), std::nullopt, std::move(too_large)};
+  ReplyTo to{ep.index, std::move(frames), std::nullopt, std::move(too_large), {}};
   if (!peer.out.empty() || !peer.parked.empty()) {
     // Backpressure: the client is not reading its replies; hold its requests until it does.
     const int64_t bytes = static_cast<int64_t>(body.size()) + size_of(to.envelope);
@@ -249,7 +312,7 @@ void Transport::refuse(Endpoint& ep, Peer& peer, std::vector<zmq::message_t>&& e
       return;
     }
     hold(peer, bytes);
-    peer.parked.push_back({ReplyTo{ep.index, std::move(envelope), id, {}}, {}, bytes, 1, id});
+    peer.parked.push_back({ReplyTo{ep.index, std::move(envelope), id, {}, {}}, {}, bytes, 1, id});
     return;
   }
   if (!peer.out.empty() && extends(peer.out.back().count, peer.out.back().first_id)) {
@@ -429,6 +492,11 @@ void Transport::close() {
     ep->fd->release();  // the descriptor belongs to ZeroMQ
     ep->sock.set(zmq::sockopt::linger, 1000);
     ep->sock.close();
+  }
+  if (zap_) {
+    zap_fd_->cancel();
+    zap_fd_->release();
+    zap_->close();
   }
 }
 

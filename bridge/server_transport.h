@@ -31,6 +31,12 @@
 
 namespace collab::bridge::detail {
 
+// The server's record of a reply's place among the replies about the same sessions
+// (bridge/server.cpp); the transport never looks at it.
+struct OrderSlot {
+  virtual ~OrderSlot() = default;
+};
+
 // Where a reply goes: the endpoint (index), the peer's envelope (routing id first) and the
 // request id (set by the server once it has read the body; nil until then).
 struct ReplyTo {
@@ -40,6 +46,8 @@ struct ReplyTo {
   // Set when the request's envelope broke kMaxEnvelopeFrames/kMaxEnvelopeBytes: why. Its body was
   // dropped unread and `envelope` cut to the routing id (and the empty delimiter, if any).
   std::string too_large;
+  // Set by the server when the reply must wait for earlier replies about the same sessions.
+  std::shared_ptr<OrderSlot> order;
 };
 
 struct TransportStats {
@@ -49,6 +57,7 @@ struct TransportStats {
   uint64_t max_client_bytes = 0;  // the most bytes ever held for one client
   uint64_t overloaded = 0;        // requests answered `overloaded`
   uint64_t dropped = 0;           // replies dropped because their client had disconnected
+  uint64_t refused_clients = 0;   // CURVE handshakes refused by the ZAP handler
 };
 
 class Transport {
@@ -66,6 +75,11 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
+  // CURVE for every endpoint bound after it: `secret_z85` is the server's secret key, and a ZAP
+  // handler (on the I/O thread) admits only clients whose public key (32 bytes, binary) is in
+  // `allowed`. Call before bind().
+  void enable_curve(zmq::context_t& ctx, const std::string& secret_z85,
+                    std::vector<std::string> allowed);
   // Binds a ROUTER socket (throws collab::Error naming the endpoint); hard_cap: ZMQ_MAXMSGSIZE.
   void bind(zmq::context_t& ctx, const std::string& address, int64_t hard_cap);
   // Starts reading every endpoint (I/O thread).
@@ -76,6 +90,22 @@ class Transport {
   // are dropped.
   void close();
   bool closed() const { return closed_; }
+  // While one lives, replies are only sent or queued; the sockets are serviced once, when the
+  // last one ends (I/O thread). For many replies made outside the transport's own callbacks.
+  class Burst {
+   public:
+    explicit Burst(Transport& t) : t_(t) { ++t_.depth_; }
+    ~Burst() {
+      if (--t_.depth_ == 0 && !t_.closed_) {
+        for (auto& ep : t_.endpoints_) t_.service(*ep);
+      }
+    }
+    Burst(const Burst&) = delete;
+    Burst& operator=(const Burst&) = delete;
+
+   private:
+    Transport& t_;
+  };
   // Forgets the state of clients that hold nothing (I/O thread; the server's reaper calls it).
   void forget_idle_clients();
 
@@ -101,6 +131,8 @@ class Transport {
   Sent try_send(Endpoint& ep, std::vector<zmq::message_t>& envelope, zmq::message_t& body);
   void hold(Peer& peer, int64_t bytes);
   void schedule_retry();
+  void arm_zap();
+  void service_zap();
 
   boost::asio::io_context& io_;
   Limits limits_;
@@ -110,6 +142,12 @@ class Transport {
   bool retry_armed_ = false;
   bool closed_ = false;
   int depth_ = 0;  // > 0 while service() runs: replies made meanwhile need no service of their own
+  // CURVE (enable_curve): the server's secret key, the ZAP handler's socket and the admitted keys.
+  std::string curve_secret_;
+  std::optional<zmq::socket_t> zap_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> zap_fd_;
+  std::unordered_set<std::string> allowed_;
+  std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> clients_waiting_{0}, held_requests_{0}, held_bytes_{0},
       max_client_bytes_{0}, overloaded_{0}, dropped_{0};
 };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -408,6 +410,292 @@ msgpack::sbuffer error_reply(const std::optional<uint64_t>& id, const RequestErr
   pack_str(pk, "error");
   pack_error_map(pk, e);
   return buf;
+}
+
+// ---- structure-of-arrays batches --------------------------------------------------------------
+
+static_assert(std::endian::native == std::endian::little,
+              "SoA blocks are little-endian and written as the host lays values out");
+
+namespace {
+template <class T>
+void put_raw(msgpack::sbuffer& b, T v) {
+  b.write(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void add_missing_value(InfoColumns::Column& col) {
+  switch (col.kind) {
+    case InfoColumns::Kind::kList: {
+      const char nil = static_cast<char>(0xc0);
+      col.data.write(&nil, 1);
+      break;
+    }
+    case InfoColumns::Kind::kF64:
+      put_raw<double>(col.data, std::nan(""));
+      break;
+    case InfoColumns::Kind::kI64:
+      put_raw<int64_t>(col.data, -1);
+      break;
+    case InfoColumns::Kind::kU8:
+      put_raw<uint8_t>(col.data, 0);
+      break;
+  }
+  ++col.rows;
+}
+}  // namespace
+
+// Appends one row to the info columns, walking visit_step_info. Columns are found by path
+// ("reward.total"); the expected next column is tried first, so a row of the usual shape costs
+// no search. A field first seen in a later row gets a column back-filled with missing values.
+struct InfoColumnWriter {
+  InfoColumns& c;
+  std::string prefix;
+  size_t next = 0;
+
+  msgpack::sbuffer& leaf(std::string_view key, InfoColumns::Kind kind) {
+    auto& cols = c.columns_;
+    const auto matches = [&](const InfoColumns::Column& col) {
+      return col.path.size() == prefix.size() + key.size() && col.path.starts_with(prefix) &&
+             col.path.ends_with(key);
+    };
+    size_t at = next;
+    if (at >= cols.size() || !matches(cols[at])) {
+      at = 0;
+      while (at < cols.size() && !matches(cols[at])) ++at;
+      if (at == cols.size()) {
+        cols.push_back({prefix + std::string(key), kind, {}, 0});
+        for (size_t r = 0; r < c.rows_; ++r) add_missing_value(cols.back());
+      }
+    }
+    if (cols[at].kind != kind) {
+      throw std::logic_error(fmt::format("info column {}: one field, two types", cols[at].path));
+    }
+    next = at + 1;
+    ++cols[at].rows;
+    return cols[at].data;
+  }
+  void field(std::string_view key, std::optional<std::string_view> v) {
+    Packer pk(leaf(key, InfoColumns::Kind::kList));
+    if (v)
+      pack_str(pk, *v);
+    else
+      pk.pack_nil();
+  }
+  void field(std::string_view key, std::string_view v) { field(key, std::optional(v)); }
+  void field(std::string_view key, std::optional<int64_t> v) {
+    put_raw<int64_t>(leaf(key, InfoColumns::Kind::kI64), v.value_or(-1));
+  }
+  void field(std::string_view key, int64_t v) { field(key, std::optional(v)); }
+  void field(std::string_view key, std::optional<double> v) {
+    put_raw<double>(leaf(key, InfoColumns::Kind::kF64), v.value_or(std::nan("")));
+  }
+  void field(std::string_view key, double v) { field(key, std::optional(v)); }
+  void field(std::string_view key, bool v) {
+    put_raw<uint8_t>(leaf(key, InfoColumns::Kind::kU8), v ? 1 : 0);
+  }
+  template <class F>
+  void map(std::string_view key, int, F&& body) {
+    const size_t n = prefix.size();
+    prefix.append(key);
+    prefix.push_back('.');
+    body();
+    prefix.resize(n);
+  }
+};
+
+void InfoColumns::add(const Task& task, const StepInfo& info) {
+  InfoColumnWriter w{*this, {}, 0};
+  visit_step_info(task, info, w);
+  ++rows_;
+  for (auto& col : columns_) {
+    if (col.rows < rows_) add_missing_value(col);  // a field this row does not have
+  }
+}
+
+void InfoColumns::add_missing() {
+  ++rows_;
+  for (auto& col : columns_) add_missing_value(col);
+}
+
+namespace {
+// Packs the columns whose path starts with `prefix` as one map, keys in order of first appearance.
+void pack_group(Packer& pk, const std::vector<InfoColumns::Column>& cols, const std::string& prefix,
+                size_t rows) {
+  std::vector<std::string_view> keys;
+  for (const auto& col : cols) {
+    if (!col.path.starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(col.path).substr(prefix.size());
+    rest = rest.substr(0, rest.find('.'));
+    if (std::find(keys.begin(), keys.end(), rest) == keys.end()) keys.push_back(rest);
+  }
+  pk.pack_map(static_cast<uint32_t>(keys.size()));
+  for (const auto key : keys) {
+    pack_str(pk, key);
+    const std::string path = prefix + std::string(key);
+    const auto leaf = std::find_if(cols.begin(), cols.end(),
+                                   [&](const InfoColumns::Column& c) { return c.path == path; });
+    if (leaf == cols.end()) {
+      pack_group(pk, cols, path + ".", rows);
+      continue;
+    }
+    if (leaf->kind == InfoColumns::Kind::kList) {
+      pk.pack_array(static_cast<uint32_t>(rows));
+    } else {
+      pk.pack_bin(static_cast<uint32_t>(leaf->data.size()));
+    }
+    pk.pack_bin_body(leaf->data.data(), static_cast<uint32_t>(leaf->data.size()));  // raw append
+  }
+}
+}  // namespace
+
+void InfoColumns::pack(Packer& pk) const { pack_group(pk, columns_, "", rows_); }
+
+void InfoColumns::pack_types(Packer& pk) const {
+  pk.pack_map(static_cast<uint32_t>(columns_.size()));
+  for (const auto& col : columns_) {
+    pack_str(pk, col.path);
+    switch (col.kind) {
+      case Kind::kList:
+        pack_str(pk, "list");
+        break;
+      case Kind::kF64:
+        pack_str(pk, "float64");
+        break;
+      case Kind::kI64:
+        pack_str(pk, "int64");
+        break;
+      case Kind::kU8:
+        pack_str(pk, "bool");
+        break;
+    }
+  }
+}
+
+namespace {
+// Appends a bin header and `bytes` zero bytes; returns the offset of the first.
+size_t zero_block(msgpack::sbuffer& b, std::string_view key, size_t bytes) {
+  static const char kZeros[4096] = {};
+  Packer pk(b);
+  pack_str(pk, key);
+  pk.pack_bin(static_cast<uint32_t>(bytes));
+  const size_t at = b.size();
+  for (size_t left = bytes; left > 0;) {
+    const size_t k = std::min(left, sizeof kZeros);
+    b.write(kZeros, k);
+    left -= k;
+  }
+  return at;
+}
+}  // namespace
+
+SoaReply::SoaReply(Kind kind, const std::optional<uint64_t>& id, size_t n, const SoaShape& shape)
+    : kind_(kind),
+      n_(n),
+      shape_(shape),
+      body_(256 +
+            n * (1 + 4 * size_t{shape.features} + size_t{shape.acts} + 4 + 8 + 2 +
+                 (shape.act_features ? 4 * size_t{shape.acts} * shape.act_features_per_act : 0))) {
+  const bool step = kind == Kind::kStep;
+  Packer pk(body_);
+  begin_reply(pk, id, true, 10 + (shape.act_features ? 2 : 0) + (step ? 5 : 1));
+  pack_str(pk, "layout");
+  pack_str(pk, "soa");
+  put(pk, "n", uint64_t{n});
+  put(pk, "num_features", uint64_t{shape.features});
+  put(pk, "num_acts", uint64_t{shape.acts});
+  if (shape.act_features) put(pk, "num_act_features", uint64_t{shape.act_features_per_act});
+  ok_ = zero_block(body_, "item_ok", n);
+  features_ = zero_block(body_, "features", 4 * n * shape.features);
+  if (shape.act_features) {
+    act_features_ =
+        zero_block(body_, "act_features", 4 * n * size_t{shape.acts} * shape.act_features_per_act);
+  }
+  mask_ = zero_block(body_, "action_mask", n * shape.acts);
+  turn_ = zero_block(body_, "turn", 4 * n);
+  if (step) {
+    reward_ = zero_block(body_, "reward", 8 * n);
+    terminated_ = zero_block(body_, "terminated", n);
+    truncated_ = zero_block(body_, "truncated", n);
+  } else {
+    seed_ = zero_block(body_, "seed", 8 * n);
+  }
+}
+
+std::span<float> SoaReply::features(size_t i) {
+  return {reinterpret_cast<float*>(block(features_)) + i * shape_.features, shape_.features};
+}
+std::span<float> SoaReply::act_features(size_t i) {
+  if (!shape_.act_features) return {};
+  const size_t row = size_t{shape_.acts} * shape_.act_features_per_act;
+  return {reinterpret_cast<float*>(block(act_features_)) + i * row, row};
+}
+std::span<uint8_t> SoaReply::action_mask(size_t i) {
+  return {reinterpret_cast<uint8_t*>(block(mask_)) + i * shape_.acts, shape_.acts};
+}
+void SoaReply::set_ok(size_t i) { block(ok_)[i] = 1; }
+void SoaReply::set_turn(size_t i, int turn) {
+  const auto t = static_cast<int32_t>(turn);
+  std::memcpy(block(turn_) + 4 * i, &t, 4);
+}
+void SoaReply::set_step(size_t i, double reward, bool terminated, bool truncated) {
+  std::memcpy(block(reward_) + 8 * i, &reward, 8);
+  block(terminated_)[i] = terminated ? 1 : 0;
+  block(truncated_)[i] = truncated ? 1 : 0;
+}
+void SoaReply::set_seed(size_t i, uint64_t seed) { std::memcpy(block(seed_) + 8 * i, &seed, 8); }
+
+void SoaReply::add_result(std::string_view text, const Task* task, const StepInfo* info) {
+  Packer pk(texts_);
+  pack_str(pk, text);
+  if (kind_ == Kind::kStep) {
+    if (task != nullptr && info != nullptr) {
+      info_.add(*task, *info);
+    } else {
+      info_.add_missing();
+    }
+  }
+  ++added_;
+}
+
+void SoaReply::add_error(size_t i, const RequestError& e) {
+  Packer tp(texts_);
+  tp.pack_nil();
+  if (kind_ == Kind::kStep) info_.add_missing();
+  Packer pk(errors_);
+  pk.pack_map(3);
+  put(pk, "index", uint64_t{i});
+  pack_str(pk, "code");
+  pack_str(pk, to_string(e.code));
+  pack_str(pk, "message");
+  // as pack_error_map: only UTF-8 goes out
+  if (utf8_valid_prefix(e.message) == e.message.size()) {
+    pack_str(pk, e.message);
+  } else {
+    std::string q = quote_client_text(e.message, e.message.size());
+    pack_str(pk, std::string_view(q).substr(1, q.size() - 2));
+  }
+  ++n_errors_;
+  ++added_;
+}
+
+msgpack::sbuffer SoaReply::finish() {
+  if (added_ != n_) {
+    throw std::logic_error(fmt::format("SoA reply: {} of {} items added", added_, n_));
+  }
+  Packer pk(body_);
+  pack_str(pk, "text");
+  pk.pack_array(static_cast<uint32_t>(n_));
+  body_.write(texts_.data(), texts_.size());
+  pack_str(pk, "errors");
+  pk.pack_array(static_cast<uint32_t>(n_errors_));
+  body_.write(errors_.data(), errors_.size());
+  if (kind_ == Kind::kStep) {
+    pack_str(pk, "info");
+    info_.pack(pk);
+    pack_str(pk, "info_types");
+    info_.pack_types(pk);
+  }
+  return std::move(body_);
 }
 
 }  // namespace collab::bridge::detail

@@ -7,8 +7,10 @@
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bridge/protocol.h"
 #include "env/env.h"
@@ -71,5 +73,81 @@ void put(Packer& pk, std::string_view key, uint64_t v);
 void pack_obs(Packer& pk, const Observation& o, bool act_features);
 // obs, reward, terminated, truncated, info: 5 key/value pairs.
 void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool act_features);
+
+// ---- structure-of-arrays batches (capability "soa"; docs/throughput.md) ----------------------
+
+// StepInfo as columns: one per leaf of visit_step_info (so the columns cannot drift from the
+// per-session info), each a bin block (float64 / int64 / uint8, little-endian; NaN and -1 stand
+// for nil numbers) or a list (strings, nil where absent). Rows are added in item order; a field
+// that only some rows have (e.g. info.user) gets missing values in the others.
+class InfoColumns {
+ public:
+  void add(const Task& task, const StepInfo& info);
+  void add_missing();  // the row of a failed item: nil, NaN, -1, 0
+  // The nested map of columns ({act: [...], reward: {task: bin, ...}, ...}); {} without columns.
+  void pack(Packer& pk) const;
+  // {path: "float64" | "int64" | "bool" | "list"} for every column ("reward.total": "float64").
+  void pack_types(Packer& pk) const;
+  size_t rows() const { return rows_; }
+
+  enum class Kind : uint8_t { kList, kF64, kI64, kU8 };
+  struct Column {
+    std::string path;  // "reward.total"
+    Kind kind;
+    msgpack::sbuffer data;  // list: the packed items; block: the raw little-endian values
+    size_t rows = 0;
+  };
+
+ private:
+  friend struct InfoColumnWriter;
+  std::vector<Column> columns_;
+  size_t rows_ = 0;
+};
+
+// The shape every row of an SoA batch shares: F features, A acts, K features per act (the
+// act_features block is sent only when `act_features`, i.e. the sessions asked for them).
+struct SoaShape {
+  uint32_t features = 0, acts = 0, act_features_per_act = 0;
+  bool act_features = false;
+  bool operator==(const SoaShape&) const = default;
+};
+
+// One SoA reply being built. The fixed-size blocks are laid out in `body` when it is made, so that
+// each item's arrays are written straight into the reply (ObservationView over its row; item
+// rows are distinct memory, so pool threads may fill rows concurrently). The variable parts
+// (text, info, errors) are appended in item order. Layout: docs/throughput.md.
+class SoaReply {
+ public:
+  enum class Kind { kStep, kReset };
+  SoaReply(Kind kind, const std::optional<uint64_t>& id, size_t n, const SoaShape& shape);
+  size_t size() const { return n_; }
+  const SoaShape& shape() const { return shape_; }
+  // Where item i's observation arrays go. act_features is empty unless shape().act_features.
+  std::span<float> features(size_t i);
+  std::span<float> act_features(size_t i);
+  std::span<uint8_t> action_mask(size_t i);
+  void set_ok(size_t i);
+  void set_turn(size_t i, int turn);
+  void set_step(size_t i, double reward, bool terminated, bool truncated);  // kStep
+  void set_seed(size_t i, uint64_t seed);                                   // kReset
+  // The variable part of the next item, in order: a result (info for kStep only) or an error.
+  void add_result(std::string_view text, const Task* task, const StepInfo* info);
+  void add_error(size_t i, const RequestError& e);
+  size_t added() const { return added_; }
+  // The finished reply (call once, after every item was added).
+  msgpack::sbuffer finish();
+
+ private:
+  char* block(size_t offset) { return body_.data() + offset; }
+  Kind kind_;
+  size_t n_;
+  SoaShape shape_;
+  msgpack::sbuffer body_;
+  size_t ok_ = 0, features_ = 0, act_features_ = 0, mask_ = 0, turn_ = 0, reward_ = 0,
+         terminated_ = 0, truncated_ = 0, seed_ = 0;  // offsets of the blocks in body_
+  msgpack::sbuffer texts_, errors_;
+  size_t added_ = 0, n_errors_ = 0;
+  InfoColumns info_;
+};
 
 }  // namespace collab::bridge::detail

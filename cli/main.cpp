@@ -26,6 +26,7 @@
 
 #include "agents/agent.h"
 #include "agents/evaluate.h"
+#include "bridge/curve.h"
 #include "bridge/protocol.h"
 #include "bridge/remote_agent.h"
 #include "bridge/server.h"
@@ -636,13 +637,31 @@ int main(int argc, char** argv) {
   serve->add_option("--scenario-dir", serve_opts.scenario_dirs,
                     "Folder whose *.json scenario files clients may pick, repeatable");
   serve->add_flag("--allow-remote", serve_opts.allow_remote,
-                  "Allow binding non-loopback addresses (no authentication yet)");
+                  "Allow binding non-loopback addresses without CURVE (anyone who reaches the "
+                  "port can use the server)");
+  serve
+      ->add_option("--curve-secret", serve_opts.curve_secret_file,
+                   "CURVE: the server's secret key file (collabgym keygen); clients need its .key "
+                   "(docs/protocol.md \"Security\")")
+      ->check(CLI::ExistingFile);
+  serve
+      ->add_option("--curve-allow", serve_opts.curve_allow_dir,
+                   "CURVE: folder of the public keys (*.key) of the clients to admit")
+      ->check(CLI::ExistingDirectory);
   serve->add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
   collab::cli::UserArgs serve_user;  // external users offered to clients (option user=NAME)
   serve_user.add_to(serve, /*several=*/true);
+
+  std::string keygen_prefix;
+  bool keygen_force = false;
+  auto* keygen = app.add_subcommand(
+      "keygen", "Write a new CURVE key pair: PREFIX.key (public) and PREFIX.key_secret (secret)");
+  keygen->add_option("prefix", keygen_prefix, "Path without extension, e.g. keys/server")
+      ->required();
+  keygen->add_flag("--force", keygen_force, "Replace existing key files");
 
   try {
     app.parse(argc, argv);
@@ -675,6 +694,12 @@ int main(int argc, char** argv) {
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);
     if (*train) return cmd_train(reg, train_args);
     if (*leaderboard) return collab::cli::cmd_leaderboard(reg, leaderboard_args);
+    if (*keygen) {
+      const auto pair = collab::bridge::write_curve_keypair(keygen_prefix, keygen_force);
+      fmt::print("{0}.key (public: {1})\n{0}.key_secret (secret, mode 0600)\n", keygen_prefix,
+                 pair.public_key);
+      return 0;
+    }
     if (*serve) {
       spdlog::set_level(spdlog::level::from_str(log_level));
       for (const auto& name : serve_user.apply()) spdlog::info("offering external user {}", name);

@@ -109,18 +109,21 @@ TEST(ExternalUserClient, PassesAnswersAndSaysHelloOncePerSocket) {
 }
 
 TEST(ExternalUserClient, EveryFailureIsAUserFailureNamingEndpointAndOp) {
+  // Only the slow case relies on the timeout; the others get a long one, so that a loaded
+  // machine's late hello cannot turn their failure into a timeout.
   struct Case {
     const char* name;
     std::function<json(const json&)> turn;
     const char* says;
+    const char* timeout = "5";
   };
   const std::vector<Case> cases = {
       {"slow",
        [](const json&) {
-         std::this_thread::sleep_for(std::chrono::milliseconds(400));
+         std::this_thread::sleep_for(std::chrono::milliseconds(600));
          return json::object();
        },
-       "no reply within 0.1 s"},
+       "no reply within 0.2 s", "0.2"},
       {"garbage", [](const json&) { return json("\xc1\xc1 not msgpack"); }, "not MessagePack"},
       {"no_ok", [](const json&) { return json(std::string("\x91\x01", 2)); }, "boolean \"ok\""},
       {"error",
@@ -133,7 +136,8 @@ TEST(ExternalUserClient, EveryFailureIsAUserFailureNamingEndpointAndOp) {
   };
   for (const auto& c : cases) {
     FakeUser fake([&](const json& req) { return user_hello(req, c.turn); });
-    auto user = make_external_user(ExternalUserOptions::parse(fake.endpoint() + "?timeout=0.1"));
+    auto user = make_external_user(
+        ExternalUserOptions::parse(fake.endpoint() + "?timeout=" + c.timeout));
     try {
       user->call({{"op", "turn"}});
       ADD_FAILURE() << c.name << ": expected a UserFailure";

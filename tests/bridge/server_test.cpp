@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <thread>
 #include <zmq.hpp>
@@ -20,6 +21,7 @@
 #include "agents/agent.h"
 #include "bridge/client.h"
 #include "bridge/codec.h"
+#include "bridge/curve.h"
 #include "bridge/server_wire.h"
 #include "env/error.h"
 #include "env/scenario.h"
@@ -839,6 +841,246 @@ TEST(Server, ManyFrameRequestsAreTooLargeAndNotEchoed) {
   }
   Client c(srv.endpoint(), 5s);
   EXPECT_TRUE(c.ping());
+}
+
+// ---- per-session reply order (issue 15) ---------------------------------------------------------
+
+// Sends every body on one DEALER before reading, then returns the replies (decoded) in the order
+// they arrived (a reply missing after 10 s ends the list).
+std::vector<nlohmann::json> pipeline(const std::string& endpoint,
+                                     const std::vector<std::string>& bodies) {
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 10000);
+  s.connect(endpoint);
+  for (const auto& b : bodies) s.send(zmq::buffer(b), zmq::send_flags::none);
+  std::vector<nlohmann::json> out;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    zmq::message_t m;
+    if (!s.recv(m)) break;
+    out.push_back(to_json(msgpack::unpack(static_cast<const char*>(m.data()), m.size()).get()));
+  }
+  return out;
+}
+
+std::vector<uint64_t> ids_of(const std::vector<nlohmann::json>& replies) {
+  std::vector<uint64_t> ids;
+  for (const auto& r : replies) ids.push_back(r["id"].get<uint64_t>());
+  return ids;
+}
+
+nlohmann::json req(uint64_t id, const std::string& op,
+                   nlohmann::json fields = nlohmann::json::object()) {
+  fields["v"] = 1;
+  fields["id"] = id;
+  fields["op"] = op;
+  return fields;
+}
+
+// On an MR session (stepped on the pool), replies about the session come in request order: also
+// requests refused during their field checks, close, and requests after close.
+TEST(Server, RepliesAboutOneSessionComeInRequestOrder) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 10s);
+  const auto s =
+      c.make("twenty_questions-v0", {{"reward", "mr"}, {"mr_samples", 8}, {"mr_window", 8}})
+          .session;
+  std::vector<std::string> bodies;
+  uint64_t id = 0;
+  const auto add = [&](const std::string& op, nlohmann::json fields) {
+    bodies.push_back(body(req(++id, op, std::move(fields))));
+  };
+  add("reset", {{"session", s}, {"seed", 1}});
+  for (int i = 0; i < 6; ++i) add("step", {{"session", s}, {"action", "Is it an animal?"}});
+  add("step", {{"session", s}, {"action", 1.5}});                    // wrong_type
+  add("step", {{"session", s}});                                     // missing_field
+  add("reset", {{"session", s}, {"seed", "x"}});                     // wrong_type
+  add("reset", {{"session", s}, {"options", {{"noise", "loud"}}}});  // invalid_option
+  add("step", {{"session", s}, {"action", 100000}});                 // invalid_action
+  add("nonsense", {{"session", s}});                                 // unknown_op
+  bodies.push_back(body({{"v", 2}, {"id", ++id}, {"session", s}}));  // bad_version
+  add("step_many", {{"steps", {{{"session", s}, {"action", 0}}}}});
+  add("fork", {{"session", s}});
+  add("step", {{"session", s}, {"action", 2}});
+  add("close", {{"session", s}});
+  add("step", {{"session", s}, {"action", 3}});  // unknown_session
+  add("close", {{"session", s}});                // unknown_session
+  const auto replies = pipeline(srv.endpoint(), bodies);
+  ASSERT_EQ(replies.size(), bodies.size());
+  std::vector<uint64_t> want(bodies.size());
+  std::iota(want.begin(), want.end(), 1);
+  EXPECT_EQ(ids_of(replies), want);
+  EXPECT_EQ(replies[1]["ok"], true) << replies[1].dump();
+  EXPECT_EQ(replies[7]["error"]["code"], "wrong_type");
+  EXPECT_EQ(replies[11]["error"]["code"], "invalid_action");
+  EXPECT_EQ(replies[12]["error"]["code"], "unknown_op");
+  EXPECT_EQ(replies[13]["error"]["code"], "bad_version");
+  EXPECT_EQ(replies[14]["results"].size(), 1u);
+  EXPECT_EQ(replies[15]["ok"], true) << "fork";
+  EXPECT_EQ(replies[17]["ok"], true) << "close";
+  EXPECT_EQ(replies[18]["error"]["code"], "unknown_session");
+  EXPECT_EQ(replies[19]["error"]["code"], "unknown_session");
+}
+
+// A step_many reply holds results about several sessions: a later request about any of them is
+// answered after it, also when that session is cheap (stepped on the I/O thread).
+TEST(Server, StepManyRepliesComeBeforeLaterRepliesAboutTheirSessions) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 10s);
+  const auto slow =
+      c.make("twenty_questions-v0", {{"reward", "mr"}, {"mr_samples", 16}, {"mr_window", 16}})
+          .session;
+  const auto fast = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
+  c.reset(slow, 1);
+  c.reset(fast, 1);
+  const auto replies = pipeline(
+      srv.endpoint(),
+      {body(req(
+           1, "step_many",
+           {{"steps", {{{"session", slow}, {"action", 0}}, {{"session", fast}, {"action", 0}}}}})),
+       body(req(2, "step", {{"session", fast}, {"action", 1}})),
+       body(req(3, "step", {{"session", fast}, {"action", -1}})),
+       body(req(4, "close", {{"session", fast}}))});
+  ASSERT_EQ(replies.size(), 4u);
+  EXPECT_EQ(ids_of(replies), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(replies[1]["ok"], true);
+  EXPECT_EQ(replies[2]["ok"], false);
+}
+
+// NaN and infinity are refused at any depth of an option's value, as at the top level.
+TEST(Server, NonFiniteNumbersInsideOptionValuesAreInvalid) {
+  Running srv(opts());
+  Client c(srv.endpoint(), 5s);
+  const auto s = c.make("twenty_questions-v0", {{"reward", "terminal"}}).session;
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto& value : {nlohmann::json::array({1.0, nan}), nlohmann::json{{"a", {{"b", -inf}}}},
+                            nlohmann::json::array({nlohmann::json::array({inf})})}) {
+    SCOPED_TRACE(value.dump());
+    const auto made =
+        c.raw(body(req(1, "make",
+                       {{"env_id", "twenty_questions-v0"}, {"options", {{"weights", value}}}})),
+              1);
+    EXPECT_EQ(made["error"]["code"], "invalid_option") << made.dump();
+    EXPECT_NE(made["error"]["message"].get<std::string>().find("'weights'"), std::string::npos);
+    EXPECT_NE(made["error"]["message"].get<std::string>().find("expected a finite number"),
+              std::string::npos)
+        << "refused for the number, before the option layer looks at the name";
+    const auto reset =
+        c.raw(body(req(2, "reset", {{"session", s}, {"options", {{"weights", value}}}})), 2);
+    EXPECT_EQ(reset["error"]["code"], "invalid_option") << reset.dump();
+  }
+  // Finite nested numbers reach the option layer, which judges the option itself.
+  const auto finite =
+      c.raw(body(req(3, "make",
+                     {{"env_id", "twenty_questions-v0"}, {"options", {{"weights", {1.0, 2.0}}}}})),
+            3);
+  EXPECT_EQ(finite["error"]["code"], "invalid_option");
+  EXPECT_EQ(finite["error"]["message"].get<std::string>().find("finite"), std::string::npos);
+}
+
+// Tasks load on the worker pool, never on the I/O thread; an offered file that changed (or stopped
+// being a regular file) since startup is refused without quoting it, and `scenario: nil` is the
+// task's default.
+TEST(Server, OfferedScenariosLoadOffTheIoThreadAndMustNotChange) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("collabgym-load-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string shipped = scenario_dir() + "/twenty_questions/small-v2.json";
+  fs::copy_file(shipped, dir / "kept.json", fs::copy_options::overwrite_existing);
+  fs::copy_file(shipped, dir / "edited.json", fs::copy_options::overwrite_existing);
+  fs::copy_file(shipped, dir / "piped.json", fs::copy_options::overwrite_existing);
+  ServerOptions o = opts();
+  o.scenario_dirs = {dir.string()};
+  Running srv(o);
+  {
+    std::ofstream(dir / "edited.json", std::ios::app) << "\n  SECRET-CONTENT\n";
+    fs::remove(dir / "piped.json");
+    ASSERT_EQ(mkfifo((dir / "piped.json").c_str(), 0600), 0);
+  }
+  Client c(srv.endpoint(), 10s);
+  EXPECT_NO_THROW(c.make("twenty_questions-v0", {{"scenario", "kept"}}));
+  for (const char* name : {"edited", "piped"}) {
+    SCOPED_TRACE(name);
+    const auto r =
+        c.raw(body(req(1, "make",
+                       {{"env_id", "twenty_questions-v0"}, {"options", {{"scenario", name}}}})),
+              1);
+    EXPECT_EQ(r["error"]["code"], "invalid_option") << r.dump();
+    const std::string message = r["error"]["message"].get<std::string>();
+    EXPECT_EQ(message.find("SECRET"), std::string::npos);
+    EXPECT_EQ(message.find(dir.string()), std::string::npos) << "no server path";
+  }
+  const auto nil =
+      c.raw(body(req(2, "make",
+                     {{"env_id", "twenty_questions-v0"}, {"options", {{"scenario", nullptr}}}})),
+            2);
+  EXPECT_EQ(nil["ok"], true) << nil.dump();
+  EXPECT_TRUE(c.ping());
+  fs::remove_all(dir);
+}
+
+// ---- CURVE (issue 15) ---------------------------------------------------------------------------
+
+// With --curve-secret/--curve-allow, a client whose key is allowed plays normally; one with another
+// key, or without CURVE, gets no session and a clear error.
+TEST(Server, CurveAdmitsAllowedKeysOnly) {
+  if (!curve_available()) {
+    GTEST_SKIP() << "this libzmq has no CURVE support (zmq_has(\"curve\") is false)";
+  }
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("collabgym-curve-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const CurveKeyPair server_keys = write_curve_keypair((dir / "server").string());
+  write_curve_keypair((dir / "allowed" / "alice").string());
+  write_curve_keypair((dir / "mallory").string());
+  EXPECT_EQ(read_curve_key((dir / "server.key").string()), server_keys.public_key);
+  EXPECT_EQ(fs::status(dir / "server.key_secret").permissions() & fs::perms::group_read,
+            fs::perms::none);
+  EXPECT_THROW(write_curve_keypair((dir / "server").string()), RemoteError) << "no overwrite";
+
+  ServerOptions o = opts();
+  o.curve_secret_file = (dir / "server.key_secret").string();
+  o.curve_allow_dir = (dir / "allowed").string();
+  Running srv(o);
+  const std::string server_pub = (dir / "server.key").string();
+
+  Client alice(
+      srv.endpoint(), 10s,
+      CurveClientKeys::from_files(server_pub, (dir / "allowed" / "alice.key_secret").string()));
+  const auto s = alice.make("twenty_questions-v0").session;
+  EXPECT_EQ(alice.reset(s, 1).seed, 1u);
+  EXPECT_EQ(alice.step(s, WireAction::of_act(0)).obs.turn, 1);
+
+  Client mallory(srv.endpoint(), 1s,
+                 CurveClientKeys::from_files(server_pub, (dir / "mallory.key_secret").string()));
+  std::string message;
+  try {
+    mallory.make("twenty_questions-v0");
+    ADD_FAILURE() << "a client with a key that is not allowed made a session";
+  } catch (const RemoteError& e) {
+    EXPECT_EQ(e.code(), "unauthorized") << e.what();
+    message = e.what();
+  }
+  EXPECT_NE(message.find("--curve-allow"), std::string::npos) << message;
+  Client plain(srv.endpoint(), 1s);
+  EXPECT_EQ(code_of([&] { plain.make("twenty_questions-v0"); }), "timeout");
+  const auto stats = alice.stats();
+  EXPECT_EQ(stats["sessions"], 1) << "only alice's";
+  EXPECT_GE(stats["refused_clients"].get<int>(), 1);
+
+  // CURVE makes a non-loopback bind acceptable without --allow-remote; a bad key file is refused.
+  ServerOptions remote = o;
+  remote.binds = {"tcp://0.0.0.0:0"};
+  EXPECT_NO_THROW(Server(tasks::builtin_registry(), remote));
+  ServerOptions bad = o;
+  bad.curve_secret_file = (dir / "allowed").string();
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
+  bad = o;
+  bad.curve_allow_dir.clear();
+  EXPECT_THROW(Server(tasks::builtin_registry(), bad), InvalidOption);
+  fs::remove_all(dir);
 }
 
 TEST(Client, RemoteVectorEnvCarriesActFeaturesWhenAsked) {

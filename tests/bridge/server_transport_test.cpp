@@ -312,7 +312,9 @@ TEST_P(BigVector, SixteenThousandEnvironmentsResetAndStep) {
   ServerOptions o = opts(GetParam() == "ipc" ? ipc_path("vec") : "tcp://127.0.0.1:0");
   o.max_sessions = kEnvs;
   Running srv(o);
-  Client c(srv.endpoint(), 20s);
+  // A generous timeout: 16,384 makes take tens of seconds on a loaded 2-core machine, and the
+  // timeout only detects a lost reply here.
+  Client c(srv.endpoint(), 120s);
   RemoteVectorEnv venv(c, "twenty_questions-v0", kEnvs, {{"reward", "terminal"}});
   ASSERT_EQ(venv.size(), static_cast<size_t>(kEnvs));
   // Two rounds of reset (env i gets seed + i) and one step with each row's first legal act.

@@ -32,8 +32,11 @@ def big_server() -> Iterator[Dict[str, Any]]:
     """A server on ipc and tcp with room for BIG sessions (and a few more); yields {"ipc": ..., "tcp": ...}."""
     with tempfile.TemporaryDirectory(prefix="cgym-") as tmpdir:
         tcp = f"tcp://127.0.0.1:{_free_tcp_port()}"
+        # Making 16,384 sessions takes ~30 s on a loaded 2-core machine: the idle timeout must
+        # not reap the first ones before the batch's reset reaches them.
         srv: ServerProcess = start_server(tmpdir, "big",
-                                          ["--bind", tcp, "--max-sessions", str(BIG + 16)])
+                                          ["--bind", tcp, "--max-sessions", str(BIG + 16)],
+                                          idle_timeout=600)
         try:
             yield {"ipc": srv.endpoint, "tcp": tcp, "server": srv}
         finally:
@@ -94,12 +97,12 @@ def test_vector_env_16384(big_server: Dict[str, Any], transport: str) -> None:
         for seed in (1, 5000):
             obs, infos = venv.reset(seed=seed)
             assert obs["features"].shape == (BIG, venv.num_features)
-            assert [i["seed"] for i in infos[:3]] == [seed, seed + 1, seed + 2]
-            assert infos[-1]["seed"] == seed + BIG - 1
+            assert infos["seed"][:3].tolist() == [seed, seed + 1, seed + 2]
+            assert infos["seed"][-1] == seed + BIG - 1
             actions = np.argmax(obs["action_mask"], axis=1)  # each row's first legal act
             obs, rewards, term, trunc, infos = venv.step(actions)
             assert rewards.shape == (BIG,) and obs["action_mask"].shape == (BIG, venv.num_acts)
-            assert all(not i.get("error") for i in infos)
+            assert infos["_score"].all()  # every row stepped (an error would have raised)
         assert venv.client.stats()["sessions"] >= BIG
 
 

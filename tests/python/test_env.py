@@ -12,7 +12,7 @@ import collabgym
 from conftest import ENV_ID, FAST
 
 OPS = {"hello", "list", "spec", "make", "reset", "step", "step_many", "fork", "close", "ping",
-       "stats"}
+       "stats", "reset_many"}
 
 
 def test_hello(client: collabgym.Client) -> None:

@@ -281,6 +281,9 @@ def test_a_served_environment_uses_the_user_the_operator_offers(serve: Callable[
             assert info["user"]["external_act"] == "ask:alive"
             assert info["act"] == "ask:alive"
             assert info["reward"]["user_calls"] == 2
+        with collabgym.Client(srv.endpoint) as c:
+            stats = c.stats()
+        assert stats["user_calls"] == 2 and stats["user_fallbacks"] == 0
         with pytest.raises(collabgym.InvalidOption, match="llm"):
             collabgym.make("twenty_questions", endpoint=srv.endpoint, user=ep)
     finally:

@@ -17,7 +17,8 @@ See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
 
 from .agent_server import AGENT_PROTOCOL, serve_agent
 from .client import (DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Action, Client,
-                     decode_obs, encode_action, offers_act_features)
+                     SoaBatch, decode_obs, decode_soa, encode_action, load_curve_key,
+                     offers_act_features, offers_soa)
 from .env import CollabGymEnv, make, register_envs
 from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
                      InvalidAction, InvalidOption, Malformed, MissingField, Overloaded,
@@ -48,6 +49,10 @@ __all__ = [
     "encode_action",
     "decode_obs",
     "offers_act_features",
+    "offers_soa",
+    "load_curve_key",
+    "SoaBatch",
+    "decode_soa",
     "error_from_reply",
     "ERRORS_BY_CODE",
     "CollabGymError",

@@ -1,4 +1,4 @@
-"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1.2).
+"""Low-level client for the CollabGym wire protocol (docs/protocol.md, version 1.4).
 
 One :class:`Client` owns one ZeroMQ DEALER socket. Each request gets a fresh unsigned request id;
 replies are matched to requests by id, so several requests may be in flight at once
@@ -32,17 +32,22 @@ __all__ = [
     "DEFAULT_ENDPOINT",
     "Action",
     "Client",
+    "load_curve_key",
     "encode_action",
     "decode_obs",
     "offers_act_features",
+    "offers_soa",
+    "SoaBatch",
+    "decode_soa",
 ]
 
 #: The major version, sent as ``v`` on every request.
 PROTOCOL_VERSION = 1
 #: The highest minor version this client understands (1: act features, see
-#: :func:`offers_act_features`; 2: the delivery guarantee and the ``overloaded`` error). A server
-#: reports its own in ``hello``.
-PROTOCOL_MINOR = 2
+#: :func:`offers_act_features`; 2: the delivery guarantee and the ``overloaded`` error; 3:
+#: scenarios by name; 4: structure-of-arrays batches and ``reset_many``, see :func:`offers_soa`).
+#: A server reports its own in ``hello``.
+PROTOCOL_MINOR = 4
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
@@ -142,12 +147,159 @@ def offers_act_features(hello: Mapping[str, Any]) -> bool:
     return minor >= 1 and "act_features" in (hello.get("capabilities") or ())
 
 
+def offers_soa(hello: Mapping[str, Any]) -> bool:
+    """True when a ``hello`` reply offers structure-of-arrays batches and ``reset_many``
+    (capability ``soa``, protocol 1.4+)."""
+    try:
+        minor = int(hello.get("protocol_minor") or 0)
+    except (TypeError, ValueError):
+        return False
+    return minor >= 4 and "soa" in (hello.get("capabilities") or ())
+
+
+_INFO_DTYPES = {"float64": "<f8", "int64": "<i8", "bool": "u1"}
+
+
+class SoaBatch:
+    """A ``step_many`` / ``reset_many`` reply in structure-of-arrays form (docs/throughput.md).
+
+    Arrays are read-only NumPy views over the reply's bytes (``np.frombuffer``: no copy), N rows:
+
+    * ``features`` float32 (N, F); ``act_features`` float32 (N, A, K) or None (sessions without
+      act features); ``action_mask`` uint8 (N, A); ``turn`` int32 (N,);
+    * ``step_many``: ``reward`` float64 (N,), ``terminated`` / ``truncated`` bool (N,), ``info``
+      a dict of columns (``info["score"]`` float64 (N,), ``info["reward"]["total"]``, ``info["act"]``
+      a list of str or None, …; a missing number is NaN (float) or -1 (int));
+    * ``reset_many``: ``seed`` uint64 (N,) (the episode seeds); ``reward``… and ``info`` are None;
+    * ``text``: list of N str (None for a failed item); ``ok`` bool (N,): False for a failed
+      item, whose error is ``errors[i]`` (a :class:`CollabGymError`); its rows are zeros.
+    """
+
+    __slots__ = ("n", "features", "act_features", "action_mask", "turn", "reward", "terminated",
+                 "truncated", "seed", "text", "ok", "errors", "info")
+
+    def __init__(self, reply: Mapping[str, Any]) -> None:
+        try:
+            n, f, a = int(reply["n"]), int(reply["num_features"]), int(reply["num_acts"])
+            k = reply.get("num_act_features")
+            self.n = n
+            self.ok = np.frombuffer(reply["item_ok"], dtype=np.uint8).view(np.bool_)
+            self.features = np.frombuffer(reply["features"], dtype="<f4").reshape(n, f)
+            self.act_features = (None if k is None else
+                                 np.frombuffer(reply["act_features"], dtype="<f4")
+                                 .reshape(n, a, int(k)))
+            self.action_mask = np.frombuffer(reply["action_mask"], dtype=np.uint8).reshape(n, a)
+            self.turn = np.frombuffer(reply["turn"], dtype="<i4")
+            step = "reward" in reply
+            self.reward = np.frombuffer(reply["reward"], dtype="<f8") if step else None
+            self.terminated = (np.frombuffer(reply["terminated"], dtype=np.uint8).view(np.bool_)
+                               if step else None)
+            self.truncated = (np.frombuffer(reply["truncated"], dtype=np.uint8).view(np.bool_)
+                              if step else None)
+            self.seed = None if step else np.frombuffer(reply["seed"], dtype="<u8")
+            self.text = list(reply["text"])
+            self.info = (_decode_info_columns(reply.get("info") or {},
+                                              reply.get("info_types") or {}, n)
+                         if step else None)
+            errors = reply.get("errors") or []
+        except (KeyError, TypeError, ValueError) as err:
+            raise BadReply(f"SoA reply does not have the documented layout: {err!r}") from None
+        for arr in (self.ok, self.turn, self.features, self.action_mask):
+            if arr.shape[0] != n:
+                raise BadReply(f"SoA reply: a block has {arr.shape[0]} rows, expected {n}")
+        if len(self.text) != n:
+            raise BadReply(f"SoA reply: 'text' has {len(self.text)} items, expected {n}")
+        self.errors: Dict[int, CollabGymError] = {}
+        for e in errors:
+            if isinstance(e, Mapping) and isinstance(e.get("index"), int):
+                self.errors[int(e["index"])] = error_from_reply(e)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return (f"SoaBatch(n={self.n}, features={self.features.shape}, "
+                f"errors={len(self.errors)})")
+
+
+def _decode_info_columns(info: Mapping[str, Any], types: Mapping[str, str],
+                         n: int) -> Dict[str, Any]:
+    """The info map of columns: bins become NumPy arrays (by ``info_types``), lists stay lists."""
+    out: Dict[str, Any] = {}
+    for path, kind in types.items():
+        keys = path.split(".")
+        col: Any = info
+        for key in keys:
+            col = col.get(key) if isinstance(col, Mapping) else None
+        if col is None:
+            continue
+        if kind in _INFO_DTYPES:
+            arr = np.frombuffer(col, dtype=_INFO_DTYPES[kind])
+            if kind == "bool":
+                arr = arr.view(np.bool_)
+            if arr.shape != (n,):
+                raise BadReply(f"SoA reply: info column {path} has {arr.size} rows, expected {n}")
+            col = arr
+        node = out
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = col
+    return out
+
+
+def decode_soa(reply: Mapping[str, Any]) -> SoaBatch:
+    """A reply in SoA form as a :class:`SoaBatch` (raises :class:`BadReply` if it is not)."""
+    if reply.get("layout") != "soa":
+        raise BadReply("the reply is not in SoA form (does the server offer capability 'soa', "
+                       "protocol 1.4?)")
+    return SoaBatch(reply)
+
+
 def _decode_results(reply: Dict[str, Any]) -> Dict[str, Any]:
     """Strips the envelope keys and decodes an ``obs`` if there is one."""
     out = {k: v for k, v in reply.items() if k not in ("v", "id", "ok")}
     if "obs" in out:
         out["obs"] = decode_obs(out["obs"])
     return out
+
+
+_EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800
+_EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000
+_EVENT_HANDSHAKE_FAILED_AUTH = 0x4000
+
+
+def load_curve_key(path: str) -> str:
+    """The CURVE key (40 characters of Z85) in a key file as ``collabgym keygen`` writes them
+    (``NAME.key``: public, ``NAME.key_secret``: secret): the first line that is neither blank
+    nor a ``#`` comment."""
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if len(line) == 40:
+                return line
+            break
+    raise ValueError(f"{path}: expected a CURVE key, 40 characters of Z85 on a line of its own")
+
+
+def _setup_curve(sock: zmq.Socket, keys: Sequence[Union[str, bytes, None]]) -> zmq.Socket:
+    """Makes ``sock`` a CURVE client; returns a monitor socket for handshake failures."""
+    if not zmq.has("curve"):
+        raise CollabGymError("this libzmq has no CURVE support (zmq.has('curve') is false)",
+                             code="no_curve")
+    names = ("curve_server_key", "curve_public_key", "curve_secret_key")
+    raw = []
+    for name, key in zip(names, keys):
+        if key is None:
+            raise ValueError(f"{name}: CURVE needs all three keys (server public, own pair)")
+        k = key.encode("ascii") if isinstance(key, str) else bytes(key)
+        if len(k) != 40:
+            raise ValueError(f"{name}: expected 40 characters of Z85, got {len(k)}")
+        raw.append(k)
+    sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = raw
+    return sock.get_monitor_socket(_EVENT_HANDSHAKE_FAILED_AUTH | _EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                   | _EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 
 
 class Client:
@@ -158,6 +310,12 @@ class Client:
         timeout: seconds to wait for each reply before raising :class:`ServerTimeout`
             (must be > 0). ``connect`` never blocks: an absent server shows as a timeout.
         context: a ``zmq.Context`` to use (default: the process-wide instance).
+        curve_server_key, curve_public_key, curve_secret_key: CURVE (docs/protocol.md
+            "Security"): the server's public key and this client's key pair, each 40 characters
+            of Z85 (``str`` or ``bytes``; :func:`load_curve_key` reads ``collabgym keygen``
+            files). All three or none. A server that refuses the key (or the handshake) shows as
+            :class:`~collabgym.errors.CollabGymError` with code ``unauthorized`` where a timeout
+            would be raised.
 
     Every op method sends one request and returns the reply's fields (without the envelope
     ``v``, ``id``, ``ok``), with any ``obs`` decoded by :func:`decode_obs`. An error reply is
@@ -165,7 +323,10 @@ class Client:
     """
 
     def __init__(self, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 10.0,
-                 context: Optional[zmq.Context] = None) -> None:
+                 context: Optional[zmq.Context] = None, *,
+                 curve_server_key: Union[str, bytes, None] = None,
+                 curve_public_key: Union[str, bytes, None] = None,
+                 curve_secret_key: Union[str, bytes, None] = None) -> None:
         if not isinstance(endpoint, str):
             raise TypeError(f"endpoint: expected a str, got {type(endpoint).__name__}")
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
@@ -177,6 +338,11 @@ class Client:
         self._sock.setsockopt(zmq.LINGER, 0)
         self._sock.setsockopt(zmq.SNDHWM, 0)
         self._sock.setsockopt(zmq.RCVHWM, 0)
+        self._monitor: Optional[zmq.Socket] = None
+        self._refused: Optional[str] = None  # why the CURVE handshake failed, once it has
+        keys = (curve_server_key, curve_public_key, curve_secret_key)
+        if any(k is not None for k in keys):
+            self._monitor = _setup_curve(self._sock, keys)
         self._sock.connect(endpoint)
         self._next_id = 1
         self._pending: Dict[int, str] = {}  # outstanding request id -> op
@@ -264,6 +430,7 @@ class Client:
             if reply is None:
                 message = self._timeout_message(request_id, timeout)
                 self._pending.pop(request_id, None)
+                self._check_handshake(request_id)
                 raise ServerTimeout(message, request_id=request_id)
             rid = reply.get("id")
             if rid is None and len(self._pending) == 1 and request_id in self._pending:
@@ -274,6 +441,25 @@ class Client:
             if isinstance(rid, int) and rid in self._pending and rid not in self._replies:
                 self._replies[rid] = reply
             # anything else is stale (timed-out or foreign): dropped
+
+    def _check_handshake(self, request_id: Optional[int] = None) -> None:
+        """Raises ``unauthorized`` when the socket monitor saw the CURVE handshake fail."""
+        while self._monitor is not None and self._refused is None:
+            try:
+                frames = self._monitor.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            event, value = int.from_bytes(frames[0][:2], "little"), \
+                int.from_bytes(frames[0][2:6], "little")
+            if event == _EVENT_HANDSHAKE_FAILED_AUTH:
+                self._refused = (f"the server at {self.endpoint} refused this client's CURVE key "
+                                 f"(ZAP status {value}): its public key is not among the "
+                                 f"server's --curve-allow keys")
+            elif event in (_EVENT_HANDSHAKE_FAILED_PROTOCOL, _EVENT_HANDSHAKE_FAILED_NO_DETAIL):
+                self._refused = (f"the CURVE handshake with {self.endpoint} failed: is the "
+                                 f"server's public key right, and does it use CURVE?")
+        if self._refused is not None:
+            raise CollabGymError(self._refused, code="unauthorized", request_id=request_id)
 
     def _timeout_message(self, request_id: int, timeout: float) -> str:
         """What a timeout leaves unanswered: this request's op, and every outstanding one."""
@@ -346,6 +532,10 @@ class Client:
         if session is not None:
             return self.close_session(session)
         if self._sock is not None:
+            if self._monitor is not None:
+                self._sock.disable_monitor()
+                self._monitor.close(linger=0)
+                self._monitor = None
             self._sock.close(linger=0)
             self._sock = None
         self._pending.clear()
@@ -457,6 +647,49 @@ class Client:
                                     f"{type(res).__name__}"))
         return out
 
+    def reset_many(self, sessions: Sequence[str], seeds: Optional[Sequence[Optional[int]]] = None,
+                   options: Optional[Mapping[str, Any]] = None
+                   ) -> List[Union[Dict[str, Any], CollabGymError]]:
+        """``reset_many`` (protocol 1.4): resets several sessions in one request; returns one
+        ``{obs, seed, info}`` or exception per session, in order (as :meth:`step_many`)."""
+        reply = self.call("reset_many", resets=_reset_items(sessions, seeds, options))
+        results = reply.get("results")
+        if not isinstance(results, list):
+            raise BadReply(f"reset_many: 'results' is {type(results).__name__}, expected a list")
+        return [_decode_results(r) if isinstance(r, dict) and r.get("ok") is True
+                else error_from_reply(r.get("error") if isinstance(r, dict) else None)
+                for r in results]
+
+    def send_step_many_soa(self, sessions: Sequence[str], actions: Sequence[Any]) -> int:
+        """Sends ``step_many`` with ``layout: "soa"`` without waiting; returns the request id
+        (pass it to :meth:`recv_soa`). ``actions`` are already in wire form (int, str or dict)."""
+        steps = [{"session": s, "action": a} for s, a in zip(sessions, actions)]
+        if len(steps) != len(sessions) or len(sessions) != len(actions):
+            raise ValueError(f"{len(actions)} actions for {len(sessions)} sessions")
+        return self.send("step_many", steps=steps, layout="soa")
+
+    def send_reset_many_soa(self, sessions: Sequence[str],
+                            seeds: Optional[Sequence[Optional[int]]] = None,
+                            options: Optional[Mapping[str, Any]] = None) -> int:
+        """Sends ``reset_many`` with ``layout: "soa"`` without waiting; returns the request id."""
+        return self.send("reset_many", resets=_reset_items(sessions, seeds, options),
+                         layout="soa")
+
+    def recv_soa(self, request_id: int, timeout: Optional[float] = None) -> SoaBatch:
+        """Waits for an SoA reply (see :meth:`recv`) and decodes it (:class:`SoaBatch`)."""
+        return decode_soa(self.recv(request_id, timeout))
+
+    def step_many_soa(self, sessions: Sequence[str], actions: Sequence[Any]) -> SoaBatch:
+        """``step_many`` answered in SoA form (needs :func:`offers_soa`). Failed items are in
+        ``batch.errors``; a failed request raises."""
+        return self.recv_soa(self.send_step_many_soa(sessions, actions))
+
+    def reset_many_soa(self, sessions: Sequence[str],
+                       seeds: Optional[Sequence[Optional[int]]] = None,
+                       options: Optional[Mapping[str, Any]] = None) -> SoaBatch:
+        """``reset_many`` answered in SoA form (needs :func:`offers_soa`)."""
+        return self.recv_soa(self.send_reset_many_soa(sessions, seeds, options))
+
     def fork(self, session: str) -> Dict[str, Any]:
         """``fork``: copies a live session; returns ``{session}`` (the new one)."""
         return self.call("fork", session=session)
@@ -472,6 +705,23 @@ class Client:
     def stats(self) -> Dict[str, Any]:
         """``stats``: ``{sessions, requests, errors, steps, uptime_s}``."""
         return self.call("stats")
+
+
+def _reset_items(sessions: Sequence[str], seeds: Optional[Sequence[Optional[int]]],
+                 options: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    if seeds is not None and len(seeds) != len(sessions):
+        raise ValueError(f"{len(seeds)} seeds for {len(sessions)} sessions")
+    opts = _opt_map(options)
+    items: List[Dict[str, Any]] = []
+    for i, session in enumerate(sessions):
+        item: Dict[str, Any] = {"session": session}
+        seed = None if seeds is None else _check_seed(seeds[i])
+        if seed is not None:
+            item["seed"] = seed
+        if opts:
+            item["options"] = opts
+        items.append(item)
+    return items
 
 
 def _opt_map(options: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:

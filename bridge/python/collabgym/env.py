@@ -90,14 +90,18 @@ class CollabGymEnv(EnvBase):
     def __init__(self, env_id: str, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = 10.0,
                  client: Optional[Client] = None, render_mode: Optional[str] = None,
                  options: Optional[Mapping[str, Any]] = None,
-                 act_features: Optional[bool] = None, **kw_options: Any) -> None:
-        """Makes a session of ``env_id`` on the server at ``endpoint``: see :func:`make`."""
+                 act_features: Optional[bool] = None,
+                 curve: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> None:
+        """Makes a session of ``env_id`` on the server at ``endpoint``: see :func:`make`.
+        ``curve``: the CURVE keys of the client made here (:class:`Client`'s
+        ``curve_server_key``, ``curve_public_key``, ``curve_secret_key``)."""
         if not isinstance(env_id, str):
             raise TypeError(f"env_id: expected a str, got {type(env_id).__name__}")
         _check_render_mode(render_mode)
         opts: Dict[str, Any] = dict(options or {})
         opts.update(kw_options)
-        ref = _ClientRef(client if client is not None else Client(endpoint, timeout),
+        ref = _ClientRef(client if client is not None
+                         else Client(endpoint, timeout, **dict(curve or {})),
                          owned=client is None)
         try:
             want = resolve_act_features(ref.client, act_features)

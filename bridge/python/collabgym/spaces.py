@@ -38,6 +38,7 @@ __all__ = [
     "Box",
     "MultiBinary",
     "Text",
+    "Tuple",
     "UnicodeText",
     "Dict",
     "action_space_from_spec",
@@ -46,6 +47,7 @@ __all__ = [
     "TEXT_CHARSET",
     "MAX_TEXT_LENGTH",
     "batched_action_space",
+    "batched_observation_space",
 ]
 
 HAVE_GYMNASIUM: bool = _gym_spaces is not None
@@ -219,6 +221,32 @@ class Text(Space):
         return f"Text({self.min_length}, {self.max_length})"
 
 
+class Tuple(Space):
+    """A fixed-length tuple of sub-spaces (a vector env's batched ``text``)."""
+
+    def __init__(self, spaces: Sequence[Space], seed: Optional[int] = None) -> None:
+        super().__init__(seed)
+        self.spaces: tuple = tuple(spaces)
+        self.shape = ()
+        self.dtype = None
+
+    def __getitem__(self, i: int) -> Space:
+        return self.spaces[i]
+
+    def __len__(self) -> int:
+        return len(self.spaces)
+
+    def contains(self, x: Any) -> bool:
+        return (isinstance(x, (tuple, list)) and len(x) == len(self.spaces)
+                and all(space.contains(v) for space, v in zip(self.spaces, x)))
+
+    def sample(self, mask: Any = None) -> tuple:
+        return tuple(space.sample() for space in self.spaces)
+
+    def __repr__(self) -> str:
+        return f"Tuple({', '.join(map(repr, self.spaces))})"
+
+
 class Dict(Space):
     """A mapping of named sub-spaces (``spaces`` attribute; indexable by name)."""
 
@@ -334,6 +362,32 @@ def observation_space_from_spec(spec: Mapping[str, Any], act_features: bool = Fa
     }
     if act_features:
         spaces["act_features"] = Box(-np.inf, np.inf, act_features_shape(spec), np.float32)
+    return Dict(spaces)
+
+
+def batched_observation_space(single: Any, num_envs: int) -> Any:
+    """The observation space of a vector env: gymnasium's ``batch_space`` when available (Box
+    rows stacked, ``text`` a Tuple of N texts, ``turn`` a MultiDiscrete); else stand-ins of the
+    same shapes (``text`` a Tuple of N Text spaces)."""
+    if _gym_spaces is not None:
+        from gymnasium.vector.utils import batch_space  # type: ignore[import-not-found]
+        batched = batch_space(single, num_envs)
+        for key, space in single.spaces.items():
+            # batch_space makes MultiBinary an int8 Box, which a uint8 mask is not in
+            if isinstance(space, _gym_spaces.MultiBinary):
+                batched.spaces[key] = _gym_spaces.Box(0, 1, (num_envs,) + tuple(space.shape),
+                                                      np.uint8)
+        return batched
+    spaces = {}
+    for key, space in single.spaces.items():
+        if isinstance(space, Box):
+            spaces[key] = Box(-np.inf, np.inf, (num_envs,) + space.shape, space.dtype)
+        elif isinstance(space, MultiBinary):
+            spaces[key] = Box(0, 1, (num_envs, space.n), np.uint8)
+        elif isinstance(space, Discrete):
+            spaces[key] = MultiDiscrete([space.n] * num_envs)
+        else:
+            spaces[key] = Tuple([space] * num_envs)
     return Dict(spaces)
 
 
