@@ -8,6 +8,8 @@ PACKAGES=(
   libboost-dev cppzmq-dev libzmq3-dev libmsgpack-cxx-dev
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev
+  # `make fuzz` (docs/fuzzing.md): clang with libFuzzer and the sanitizer runtimes.
+  clang libclang-rt-14-dev
   libtorch-dev libopenblas0-pthread
   python3-zmq python3-msgpack python3-numpy python3-pytest
   # Gymnasium's own dependencies: tests/python runs Gymnasium's check_env with the Gymnasium
