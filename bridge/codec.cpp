@@ -179,7 +179,9 @@ WireObservation decode_observation(const msgpack::object& o) {
   }
   w.text.assign(text->via.str.ptr, text->via.str.size);
   w.features.resize(feats->via.bin.size / 4);
-  std::memcpy(w.features.data(), feats->via.bin.ptr, feats->via.bin.size);  // little-endian hosts
+  if (feats->via.bin.size > 0) {  // (an empty bin may carry a null pointer)
+    std::memcpy(w.features.data(), feats->via.bin.ptr, feats->via.bin.size);  // little-endian
+  }
   w.action_mask.assign(mask->via.bin.ptr, mask->via.bin.ptr + mask->via.bin.size);
   w.turn = static_cast<int>(turn->via.u64);
   if (const auto* af = find_key(o, "act_features")) {
@@ -190,7 +192,9 @@ WireObservation decode_observation(const msgpack::object& o) {
           "obs.act_features: expected bin of 4*A*K bytes (A = length of action_mask)");
     }
     w.act_features.resize(af->via.bin.size / 4);
-    std::memcpy(w.act_features.data(), af->via.bin.ptr, af->via.bin.size);
+    if (af->via.bin.size > 0) {
+      std::memcpy(w.act_features.data(), af->via.bin.ptr, af->via.bin.size);
+    }
     w.has_act_features = true;
   }
   return w;

@@ -947,6 +947,7 @@ struct Server::Impl {
           [this](Session& s, const Action& action, SoaReply& reply, size_t i, StepResult& r,
                  std::vector<float>& scratch) {
             s.env.step_into(action, soa_view(s, reply, i, scratch), r);
+            store_row(s, reply, i, scratch);
             count_step(r);
             reply.set_turn(i, r.obs.turn);
             reply.set_step(i, r.reward, r.terminated, r.truncated);
@@ -1036,17 +1037,23 @@ struct Server::Impl {
             static_cast<uint32_t>(s.env.num_act_features()), s.act_features};
   }
 
-  // Row i of `reply` as an ObservationView; sessions without act_features write theirs into
-  // `scratch` (the environment computes them regardless).
+  // Row i of `reply` as an ObservationView: the mask in place, the floats in `scratch` (aligned;
+  // the reply's blocks are not), copied in by store_row once written.
   static ObservationView soa_view(const Session& s, SoaReply& reply, size_t i,
                                   std::vector<float>& scratch) {
-    ObservationView v{reply.features(i), reply.act_features(i), reply.action_mask(i)};
-    if (!s.act_features) {
-      scratch.resize(static_cast<size_t>(s.env.num_acts()) *
-                     static_cast<size_t>(s.env.num_act_features()));
-      v.act_features = scratch;
-    }
-    return v;
+    const size_t f = static_cast<size_t>(s.env.num_features());
+    const size_t ak =
+        static_cast<size_t>(s.env.num_acts()) * static_cast<size_t>(s.env.num_act_features());
+    scratch.resize(f + ak);
+    return {std::span<float>(scratch).first(f), std::span<float>(scratch).subspan(f, ak),
+            reply.action_mask(i)};
+  }
+  static void store_row(const Session& s, SoaReply& reply, size_t i,
+                        const std::vector<float>& scratch) {
+    const size_t f = static_cast<size_t>(s.env.num_features());
+    const std::span<const float> all(scratch);
+    reply.store_floats(i, all.first(f),
+                       s.act_features ? all.subspan(f) : std::span<const float>());
   }
 
   // An SoA batch in flight. Items are written into `reply` in order; once an item goes to the
@@ -1229,6 +1236,7 @@ struct Server::Impl {
             r.obs.text = s.env.reset_episode(
                 a.seed, a.options.is_null() ? nlohmann::json::object() : a.options, &seed);
             s.env.observe_into(soa_view(s, reply, i, scratch));
+            store_row(s, reply, i, scratch);
             reply.set_turn(i, s.env.turn());
             reply.set_seed(i, seed);
           });

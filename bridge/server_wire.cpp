@@ -621,13 +621,16 @@ SoaReply::SoaReply(Kind kind, const std::optional<uint64_t>& id, size_t n, const
   }
 }
 
-std::span<float> SoaReply::features(size_t i) {
-  return {reinterpret_cast<float*>(block(features_)) + i * shape_.features, shape_.features};
-}
-std::span<float> SoaReply::act_features(size_t i) {
-  if (!shape_.act_features) return {};
+void SoaReply::store_floats(size_t i, std::span<const float> features,
+                            std::span<const float> act_features) {
+  COLLAB_CHECK(features.size() == shape_.features);
+  std::memcpy(block(features_) + i * shape_.features * sizeof(float), features.data(),
+              features.size_bytes());
+  if (!shape_.act_features) return;
   const size_t row = size_t{shape_.acts} * shape_.act_features_per_act;
-  return {reinterpret_cast<float*>(block(act_features_)) + i * row, row};
+  COLLAB_CHECK(act_features.size() == row);
+  std::memcpy(block(act_features_) + i * row * sizeof(float), act_features.data(),
+              act_features.size_bytes());
 }
 std::span<uint8_t> SoaReply::action_mask(size_t i) {
   return {reinterpret_cast<uint8_t*>(block(mask_)) + i * shape_.acts, shape_.acts};

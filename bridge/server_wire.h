@@ -123,8 +123,10 @@ class SoaReply {
   size_t size() const { return n_; }
   const SoaShape& shape() const { return shape_; }
   // Where item i's observation arrays go. act_features is empty unless shape().act_features.
-  std::span<float> features(size_t i);
-  std::span<float> act_features(size_t i);
+  // Copies row i's features and act features in (the blocks sit at any offset of the MessagePack
+  // body, so rows are written with memcpy, never through float pointers).
+  void store_floats(size_t i, std::span<const float> features,
+                    std::span<const float> act_features);
   std::span<uint8_t> action_mask(size_t i);
   void set_ok(size_t i);
   void set_turn(size_t i, int turn);

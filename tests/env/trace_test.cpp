@@ -186,7 +186,7 @@ TEST(Trace, EveryBadLineIsATraceErrorNamingItsLine) {
       {"no format", [](auto& l) { edit_header(l, [](json& h) { h.erase("format"); }); }, 1,
        "header \"format\" is missing; expected \"collabgym-trace/2\""},
       {"options an array", [](auto& l) { edit_header(l, [](json& h) {
-                                           h["options"] = {1, 2};
+                                           h["options"] = json::array({1, 2});
                                          }); },
        1, "header \"options\" is an array [1,2]; expected an object"},
       {"reset_options a string",
