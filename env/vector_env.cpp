@@ -8,6 +8,19 @@
 
 namespace collab {
 
+namespace {
+
+// Writes only when the value changes. The byte and double columns are written by every thread
+// (64 one-byte flags share one cache line), and an unconditional store of an unchanged flag would
+// still take the line from the other core at every step: false sharing that made 2 threads slower
+// than 1 for cheap environments. Flags change about once per episode.
+template <typename T>
+void put(T& slot, T value) {
+  if (slot != value) slot = value;
+}
+
+}  // namespace
+
 VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
   if (num_envs < 1) {
     throw InvalidOption(fmt::format("num_envs = {}: expected at least 1", num_envs));
@@ -15,8 +28,7 @@ VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
   if (threads < 1) throw InvalidOption(fmt::format("threads = {}: expected at least 1", threads));
   envs_.reserve(static_cast<size_t>(num_envs));
   for (int i = 0; i < num_envs; ++i) envs_.push_back(prototype.clone());
-  returns_.assign(envs_.size(), 0.0);
-  needs_reset_.assign(envs_.size(), 1);
+  slots_.resize(envs_.size());
   batch_.num_envs = num_envs;
   batch_.num_features = prototype.num_features();
   batch_.num_acts = prototype.num_acts();
@@ -25,7 +37,6 @@ VectorEnv::VectorEnv(const Env& prototype, int num_envs, int threads) {
   batch_.features.assign(n * static_cast<size_t>(batch_.num_features), 0.0f);
   batch_.act_features.assign(
       n * static_cast<size_t>(batch_.num_acts) * static_cast<size_t>(batch_.num_act_features), 0.0f);
-  scratch_.resize(n);
   batch_.masks.assign(n * static_cast<size_t>(batch_.num_acts), 0);
   batch_.rewards.assign(n, 0.0);
   batch_.terminated.assign(n, 0);
@@ -47,12 +58,13 @@ ObservationView VectorEnv::row(size_t i) {
 void VectorEnv::reset_row(size_t i, std::optional<uint64_t> seed) {
   envs_[i].reset_episode(seed);
   envs_[i].observe_into(row(i));
-  returns_[i] = 0;
-  needs_reset_[i] = 0;
-  batch_.rewards[i] = 0;
-  batch_.terminated[i] = batch_.truncated[i] = 0;
-  batch_.reset[i] = 1;
-  batch_.finished[i].reset();
+  slots_[i].ret = 0;
+  slots_[i].needs_reset = false;
+  put(batch_.rewards[i], 0.0);
+  put<uint8_t>(batch_.terminated[i], 0);
+  put<uint8_t>(batch_.truncated[i], 0);
+  put<uint8_t>(batch_.reset[i], 1);
+  if (batch_.finished[i]) batch_.finished[i].reset();
 }
 
 const VectorBatch& VectorEnv::reset(uint64_t seed) {
@@ -70,27 +82,28 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
   pool_->run(envs_.size(), [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
       Env& env = envs_[i];
-      batch_.finished[i].reset();
-      if (needs_reset_[i] || !env.has_episode()) {
+      if (batch_.finished[i]) batch_.finished[i].reset();
+      if (slots_[i].needs_reset || !env.has_episode()) {
         reset_row(i, std::nullopt);  // next-step autoreset: the act is ignored
         continue;
       }
-      StepResult& r = scratch_[i];
+      Slot& slot = slots_[i];
+      StepResult& r = slot.scratch;
       try {
         env.step_into(Action::from_act(acts[i]), row(i), r);
       } catch (const InvalidAction& err) {
         throw InvalidAction(fmt::format("environment {}: {}", i, err.what()));
       }
-      returns_[i] += r.reward;
-      batch_.rewards[i] = r.reward;
-      batch_.terminated[i] = r.terminated;
-      batch_.truncated[i] = r.truncated;
-      batch_.reset[i] = 0;
+      slot.ret += r.reward;
+      put(batch_.rewards[i], r.reward);
+      put<uint8_t>(batch_.terminated[i], r.terminated);
+      put<uint8_t>(batch_.truncated[i], r.truncated);
+      put<uint8_t>(batch_.reset[i], 0);
       if (r.terminated || r.truncated) {
-        needs_reset_[i] = 1;
+        slot.needs_reset = true;
         EpisodeRecord s;
         s.seed = env.episode_seed();
-        s.ret = returns_[i];
+        s.ret = slot.ret;
         s.score = r.info.score;
         s.success = r.info.success;
         s.turns = env.turn();

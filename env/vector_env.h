@@ -59,9 +59,14 @@ class VectorEnv {
   void reset_row(size_t i, std::optional<uint64_t> seed);
 
   std::vector<Env> envs_;
-  std::vector<double> returns_;  // running episodic return per env
-  std::vector<uint8_t> needs_reset_;
-  std::vector<StepResult> scratch_;  // per env, reused across steps (keeps string capacity)
+  // Per-environment state only its own thread touches, a cache line each so that neighbours in
+  // different chunks never share one.
+  struct alignas(64) Slot {
+    double ret = 0;  // running episodic return
+    bool needs_reset = true;
+    StepResult scratch;  // reused across steps (keeps string capacity)
+  };
+  std::vector<Slot> slots_;
   VectorBatch batch_;
   std::unique_ptr<detail::ParallelFor> pool_;
 };

@@ -49,6 +49,30 @@ TEST(ParallelFor, EveryIndexOnceAfterPauses) {
   }
 }
 
+// Both hand-off paths: spin 0 always sleeps on the condition variables; a long spin keeps every
+// wait in the polling loop; the default mixes them when jobs come after pauses.
+TEST(ParallelFor, EveryIndexOnceWhetherWaitersSpinOrSleep) {
+  using std::chrono::nanoseconds;
+  for (nanoseconds spin : {nanoseconds{0}, nanoseconds{20'000'000}}) {
+    for (int threads : {2, 3}) {
+      ParallelFor pool(threads, spin);
+      EXPECT_EQ(pool.spin(), spin);
+      EXPECT_EQ(missed_or_doubled(pool, 64, 500, false), 0) << threads << " threads";
+      EXPECT_EQ(missed_or_doubled(pool, 64, 5, true), 0) << threads << " threads, pauses";
+    }
+  }
+}
+
+TEST(ParallelFor, MoreThreadsThanHardwareThreadsSleepInsteadOfSpinning) {
+  const unsigned hw = std::thread::hardware_concurrency();
+  if (hw == 0) GTEST_SKIP() << "hardware_concurrency unknown";
+  ParallelFor over(static_cast<int>(hw) + 1);
+  EXPECT_EQ(over.spin().count(), 0);
+  ParallelFor fits(std::max(1, static_cast<int>(hw)));
+  EXPECT_GT(fits.spin().count(), 0);
+  EXPECT_EQ(missed_or_doubled(over, 100, 100, false), 0);
+}
+
 TEST(ParallelFor, ChunksAreContiguousAndCoverTheRange) {
   ParallelFor pool(3);
   std::mutex mu;

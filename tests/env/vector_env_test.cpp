@@ -56,6 +56,10 @@ std::vector<double> run(int threads) {
     const VectorBatch& b = v.step(acts);
     out.insert(out.end(), b.rewards.begin(), b.rewards.end());
     out.insert(out.end(), b.features.begin(), b.features.end());
+    out.insert(out.end(), b.masks.begin(), b.masks.end());
+    out.insert(out.end(), b.terminated.begin(), b.terminated.end());
+    out.insert(out.end(), b.truncated.begin(), b.truncated.end());
+    out.insert(out.end(), b.reset.begin(), b.reset.end());
     for (const auto& f : b.finished) out.push_back(f ? f->ret : -99);
   }
   return out;
