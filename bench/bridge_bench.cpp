@@ -5,7 +5,8 @@
 //  2. our `step` round trip (C++ client, 20 Questions, act mode, reward=terminal);
 //  3. `step_many` env-steps/s at batch 1, 16 and 256: the per-session reply (one map per item)
 //     and the structure-of-arrays reply (capability "soa", docs/throughput.md) side by side, in
-//     alternating rounds;
+//     alternating rounds; then where a batch-256 SoA round trip's time goes: a raw ZeroMQ echo of
+//     the same request and reply sizes, the same 256 steps in-process, and the rest;
 //  4. the Python client's steps/s (bench/python_client_bench.py, if Debian's python3 can run it):
 //     VectorEnv per-session vs SoA layout;
 //  5. the memory of a `collabgym serve` process: idle (and whether libtorch is mapped), then bytes
@@ -34,6 +35,7 @@
 #include "bridge/client.h"
 #include "bridge/server.h"
 #include "env/rng.h"
+#include "env/vector_env.h"
 #include "tasks/register_all.h"
 
 namespace {
@@ -186,6 +188,62 @@ void server_memory(int idle, int live) {
              (after_live - after_idle) / live);
 }
 
+struct RoundTrip {
+  double us = 0;
+  size_t request_bytes = 0, reply_bytes = 0;
+};
+
+// Where a batch-256 SoA round trip goes: the same bytes through a raw ZeroMQ REQ/REP echo (the
+// transport, its threads and wake-ups), the same 256 steps in-process (VectorEnv, 1 thread, random
+// legal acts), and the rest: our decoding, session lookups, per-item checks, encoding and copies.
+void time_breakdown(const RoundTrip& ours, int n) {
+  EchoServer echo(ours.reply_bytes);
+  zmq::context_t ctx;
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.connect(echo.endpoint());
+  const std::string request(ours.request_bytes, 'q');
+  std::vector<double> raw;
+  for (int i = 0; i < std::max(50, n / 10); ++i) {
+    const auto t0 = Clock::now();
+    req.send(zmq::buffer(request), zmq::send_flags::none);
+    zmq::message_t m;
+    (void)req.recv(m);
+    raw.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  const collab::Env proto = collab::tasks::builtin_registry().make(
+      "twenty_questions-v0", {{"reward", "terminal"}, {"split", "all"}});
+  collab::VectorEnv v(proto, 256, 1);
+  const collab::VectorBatch* b = &v.reset(5);
+  collab::Rng rng(4);
+  std::vector<int32_t> acts(256);
+  std::vector<double> local;
+  for (int r = 0; r < 200; ++r) {
+    for (size_t i = 0; i < acts.size(); ++i) {
+      WireObservation m;
+      m.action_mask.assign(b->masks.begin() + static_cast<std::ptrdiff_t>(i) * b->num_acts,
+                           b->masks.begin() + static_cast<std::ptrdiff_t>(i + 1) * b->num_acts);
+      acts[i] = random_legal(m, rng);
+    }
+    const auto t0 = Clock::now();
+    b = &v.step(acts);
+    local.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  const double t_raw = median(raw), t_env = median(local);
+  const double rest = ours.us - t_raw - t_env;
+  fmt::print("where a batch-256 SoA round trip goes (mean of the rounds above; parts are medians)\n");
+  fmt::print("{:<58} {:>9.0f} us\n", "step_many round trip, 256 envs, SoA", ours.us);
+  fmt::print("{:<58} {:>9.0f} us  {:>5.1f}%\n",
+             fmt::format("  raw ZeroMQ echo of the same sizes ({} B / {} B)", ours.request_bytes,
+                         ours.reply_bytes),
+             t_raw, 100 * t_raw / ours.us);
+  fmt::print("{:<58} {:>9.0f} us  {:>5.1f}%\n", "  the 256 steps in-process (VectorEnv, 1 thread)",
+             t_env, 100 * t_env / ours.us);
+  fmt::print("{:<58} {:>9.0f} us  {:>5.1f}%\n",
+             "  the rest: decode, lookups, checks, encode, copies", rest, 100 * rest / ours.us);
+  fmt::print("bound with no overhead of ours: {:.0f} env-steps/s (transport + env only)\n\n",
+             256e6 / (t_raw + t_env));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -252,6 +310,7 @@ int main(int argc, char** argv) {
   // 3. step_many throughput: per-session replies (set A) and SoA replies (set B), same seeds,
   // alternating rounds so that the machine's load affects both alike.
   fmt::print("{:<12} {:>18} {:>18} {:>8}\n", "step_many", "per-session /s", "SoA /s", "SoA/old");
+  RoundTrip soa256;
   for (int batch : {1, 16, 256}) {
     const auto made_a =
         c.make_many("twenty_questions-v0", static_cast<size_t>(batch), {{"reward", "terminal"}});
@@ -271,6 +330,7 @@ int main(int argc, char** argv) {
       mask_b[i].assign(soa.mask_row(i).begin(), soa.mask_row(i).end());
     const int rounds = std::max(50, 40000 / batch);
     double busy_a = 0, busy_b = 0;
+    std::pair<size_t, size_t> soa_bytes;  // request and reply bytes of a SoA step_many
     std::vector<std::pair<std::string, WireAction>> steps;
     std::vector<WireAction> acts_b(static_cast<size_t>(batch));
     for (int k = 0; k < rounds; ++k) {
@@ -295,6 +355,7 @@ int main(int argc, char** argv) {
       t0 = Clock::now();
       c.step_many_soa(sb, acts_b, soa);
       busy_b += std::chrono::duration<double>(Clock::now() - t0).count();
+      soa_bytes = {c.last_request_bytes(), c.last_reply_bytes()};
       for (size_t i = 0; i < mask_b.size(); ++i) {
         mask_b[i].assign(soa.mask_row(i).begin(), soa.mask_row(i).end());
         if (soa.terminated[i] || soa.truncated[i])
@@ -304,10 +365,14 @@ int main(int argc, char** argv) {
     const double a_rate = batch * rounds / busy_a, b_rate = batch * rounds / busy_b;
     fmt::print("batch {:<6} {:>18.0f} {:>18.0f} {:>7.2f}x\n", batch, a_rate, b_rate,
                b_rate / a_rate);
+    if (batch == 256) {
+      soa256 = {busy_b / rounds * 1e6, soa_bytes.first, soa_bytes.second};
+    }
     c.close_many(sa);
     c.close_many(sb);
   }
   fmt::print("(target: >= 1000000 env-steps/s at batch 256, SoA)\n\n");
+  time_breakdown(soa256, n);
 
   // 4. Python client, if it can run here.
   const std::string py = fmt::format(
