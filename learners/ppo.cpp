@@ -13,6 +13,7 @@
 #include "env/error.h"
 #include "env/vector_env.h"
 #include "learners/algorithms.h"
+#include "learners/flat_adam.h"
 #include "learners/output.h"
 #include "learners/policy.h"
 #include "learners/rollout.h"
@@ -137,8 +138,8 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
   const PolicyNet agent = make_policy(kind, F, A, K, args.hidden);
   agent->to(device);
   if (cfg.self_rollouts) envs.set_rollout_policy(self_rollout_policy(agent, K, device));
-  torch::optim::Adam optimizer(agent->parameters(),
-                               torch::optim::AdamOptions(args.learning_rate).eps(1e-5));
+  // Adam over one flat buffer (flat_adam.h): a dozen operations per minibatch instead of ~130.
+  FlatAdam optimizer(agent->parameters(), args.learning_rate, 0.9, 0.999, 1e-5);
 
   const int64_t batch_size = static_cast<int64_t>(T) * N;
   const int64_t num_iterations = (cfg.total_steps + batch_size - 1) / batch_size;
@@ -154,9 +155,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
     double lr = args.learning_rate;
     if (args.anneal_lr) {
       lr *= 1.0 - static_cast<double>(iteration - 1) / static_cast<double>(num_iterations);
-      for (auto& group : optimizer.param_groups()) {
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      }
+      optimizer.set_lr(lr);
     }
 
     // 1. Collect T steps of every environment with the current (stochastic) policy.
@@ -266,7 +265,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         const torch::Tensor loss = pg_loss - args.ent_coef * entropy + args.vf_coef * v_loss;
         optimizer.zero_grad();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(agent->parameters(), args.max_grad_norm);
+        optimizer.clip_grad_norm(args.max_grad_norm);
         optimizer.step();
 
         sum_pg += pg_loss.detach();
@@ -339,6 +338,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         {"final_return", result.final_return},
         {"git_describe", git_describe()},
     };
+    optimizer.release();     // each parameter its own storage: the checkpoint holds just them
     agent->to(torch::kCPU);  // loadable by CPU-only builds
     result.checkpoint = (std::filesystem::path(cfg.out_dir) / "checkpoint.pt").string();
     save_checkpoint(agent, result.checkpoint, sidecar);
