@@ -157,14 +157,23 @@ class EpisodeBase : public Episode {
   }
 };
 
-// The one downcast: a task's policies receive its own episode type.
+// The base of the built-in tasks: the one downcast (a task's policies receive its own episode
+// type) and the declared names and options, which the task's constructor fills in.
 template <class EpisodeT>
 class TaskBase : public Task {
  public:
   Action expert(const Episode& ep, Rng& rng) const final { return expert(own(ep), rng); }
   Action passive(const Episode& ep, Rng& rng) const final { return passive(own(ep), rng); }
 
+  const std::vector<std::string>& acts() const final { return acts_; }
+  const std::vector<std::string>& feature_names() const final { return features_; }
+  const std::vector<std::string>& act_feature_names() const final { return act_features_; }
+  const OptionSpecs& options() const final { return options_; }
+
  protected:
+  std::vector<std::string> acts_, features_, act_features_;  // act_features_ empty: K = 0
+  OptionSpecs options_;
+
   virtual Action expert(const EpisodeT& ep, Rng& rng) const = 0;
   virtual Action passive(const EpisodeT& ep, Rng& rng) const = 0;
 

@@ -39,11 +39,7 @@ class MathQa final : public TaskBase<Game> {
   std::string name() const override { return kName; }
   int version() const override { return kVersion; }
   std::string description() const override;
-  const std::vector<std::string>& acts() const override { return acts_; }
-  const std::vector<std::string>& feature_names() const override { return features_; }
-  const std::vector<std::string>& act_feature_names() const override { return act_features_; }
   int default_max_turns() const override { return kMaxTurns; }
-  const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
   nlohmann::json scenario_info() const override;
 
@@ -82,8 +78,6 @@ class MathQa final : public TaskBase<Game> {
 
  private:
   Setup setup_;
-  OptionSpecs options_;
-  std::vector<std::string> acts_, features_, act_features_;
   std::vector<size_t> train_, test_, all_;  // problem indices eligible per split
 };
 

@@ -50,11 +50,7 @@ class TwentyQuestions final : public TaskBase<Game> {
   std::string name() const override { return kName; }
   int version() const override { return version_; }
   std::string description() const override;
-  const std::vector<std::string>& acts() const override { return acts_; }
-  const std::vector<std::string>& feature_names() const override { return features_; }
-  const std::vector<std::string>& act_feature_names() const override { return act_features_; }
   int default_max_turns() const override { return catalog_.patience; }
-  const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
   nlohmann::json scenario_info() const override;
 
@@ -99,10 +95,6 @@ class TwentyQuestions final : public TaskBase<Game> {
 
   Catalog catalog_;
   int version_;
-  OptionSpecs options_;
-  std::vector<std::string> act_features_;  // empty in v0
-  std::vector<std::string> acts_;
-  std::vector<std::string> features_;
   std::vector<size_t> train_, test_, all_;  // object indices by split
   text::PhraseMatcher attribute_phrases_;   // label = attribute index (legacy parser)
   text::PhraseMatcher object_names_;        // label = object index (legacy parser)

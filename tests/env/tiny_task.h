@@ -77,10 +77,12 @@ class TinyTask final : public TaskBase<TinyEp> {
   std::string name() const override { return "tiny"; }
   int version() const override { return 0; }
   std::string description() const override { return "test task"; }
-  const std::vector<std::string>& acts() const override { return acts_; }
-  const std::vector<std::string>& feature_names() const override { return features_; }
+  TinyTask() {
+    acts_ = {"ask", "answer:0", "answer:1", "answer:2", "answer:3"};
+    features_ = {"known", "digit"};
+    options_ = {OptionSpec::integer("level", 1, 0, 9, "a test option")};
+  }
   int default_max_turns() const override { return 6; }
-  const OptionSpecs& options() const override { return options_; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json&) const override {
     return std::make_unique<TinyEp>(static_cast<int>(rng.below(kDigits)));
   }
@@ -93,11 +95,6 @@ class TinyTask final : public TaskBase<TinyEp> {
   Action passive(const Ep&, Rng& rng) const override {
     return Action::from_act(1 + static_cast<int32_t>(rng.below(kDigits)));
   }
-
- private:
-  std::vector<std::string> acts_{"ask", "answer:0", "answer:1", "answer:2", "answer:3"};
-  std::vector<std::string> features_{"known", "digit"};
-  OptionSpecs options_{OptionSpec::integer("level", 1, 0, 9, "a test option")};
 };
 
 }  // namespace collab::testing
