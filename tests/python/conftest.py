@@ -8,16 +8,20 @@ the repository (gymnasium_support.py); ``COLLABGYM_TEST_GYMNASIUM=0`` runs witho
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
+import msgpack
 import pytest
+import zmq
 
 import gymnasium_support
 
@@ -154,6 +158,49 @@ def client(server: ServerProcess) -> Iterator[collabgym.Client]:
 def env(server: ServerProcess) -> Iterator[collabgym.CollabGymEnv]:
     with collabgym.make(ENV_ID, endpoint=server.endpoint, timeout=5.0, **FAST) as e:
         yield e
+
+
+# ---- endpoints that the C++ side calls: agents (serve_agent) and users (serve_user) ----
+
+@contextlib.contextmanager
+def thread_servers(serve_fn: Callable[..., Any], tmp_path: Path,
+                   name: str) -> Iterator[Callable[..., Tuple[str, Callable[[], None]]]]:
+    """Yields ``start(fn, **kwargs) -> (endpoint, stop)``, which runs ``serve_fn(fn, endpoint)``
+    (``collabgym.serve_agent`` or ``serve_user``) on a thread on a fresh ipc:// endpoint. Every
+    server started is stopped at the end, and must stop within 5 s."""
+    started: List[Tuple[threading.Event, threading.Thread]] = []
+
+    def start(fn: Callable[..., Any], **kwargs: Any) -> Tuple[str, Callable[[], None]]:
+        endpoint = f"ipc://{tmp_path}/{name}{len(started)}.sock"
+        stop, ready = threading.Event(), threading.Event()
+        thread = threading.Thread(target=serve_fn, args=(fn, endpoint),
+                                  kwargs=dict(stop=stop, ready=ready, **kwargs), daemon=True)
+        thread.start()
+        assert ready.wait(5), f"{serve_fn.__name__} did not bind"
+        started.append((stop, thread))
+
+        def stop_now() -> None:
+            stop.set()
+            thread.join(5)
+
+        return endpoint, stop_now
+
+    yield start
+    for stop, thread in started:
+        stop.set()
+        thread.join(5)
+        assert not thread.is_alive(), f"{serve_fn.__name__} did not stop within 5 s of stop.set()"
+
+
+def request(endpoint: str, body: Any, raw: bytes = b"") -> Dict[str, Any]:
+    """One REQ round trip to an endpoint: ``body`` packed (or ``raw`` bytes as they are)."""
+    ctx = zmq.Context.instance()
+    with ctx.socket(zmq.REQ) as sock:
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(endpoint)
+        sock.send(raw or msgpack.packb(body, use_bin_type=True))
+        assert sock.poll(5000), "no reply within 5 s"
+        return msgpack.unpackb(sock.recv(), raw=False)
 
 
 def pytest_report_header(config: Any) -> str:

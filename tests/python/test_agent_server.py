@@ -4,25 +4,16 @@ Python agent in a real ``collabgym leaderboard`` run."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Tuple
 
-import msgpack
 import numpy as np
 import pytest
-import zmq
 
 import collabgym
+from conftest import _binary, request, thread_servers
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _binary() -> Path:
-    path = Path(os.environ.get("COLLABGYM_BIN", "build/cli/collabgym"))
-    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def first_legal(obs: Dict[str, Any], spec: Any) -> int:
@@ -32,33 +23,8 @@ def first_legal(obs: Dict[str, Any], spec: Any) -> int:
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """Starts serve_agent(policy) on a thread; returns its endpoint. Stopped at the end."""
-    started = []
-
-    def start(policy: Callable[..., Any], **kwargs: Any) -> str:
-        endpoint = f"ipc://{tmp_path}/agent{len(started)}.sock"
-        stop, ready = threading.Event(), threading.Event()
-        thread = threading.Thread(target=collabgym.serve_agent, args=(policy, endpoint),
-                                  kwargs=dict(stop=stop, ready=ready, **kwargs), daemon=True)
-        thread.start()
-        assert ready.wait(5), "serve_agent did not bind"
-        started.append((stop, thread))
-        return endpoint
-
-    yield start
-    for stop, thread in started:
-        stop.set()
-        thread.join(5)
-        assert not thread.is_alive(), "serve_agent did not stop within 5 s of stop.set()"
-
-
-def request(endpoint: str, body: Any, raw: bytes = b"") -> Dict[str, Any]:
-    ctx = zmq.Context.instance()
-    with ctx.socket(zmq.REQ) as sock:
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.connect(endpoint)
-        sock.send(raw or msgpack.packb(body, use_bin_type=True))
-        assert sock.poll(5000), "no reply within 5 s"
-        return msgpack.unpackb(sock.recv(), raw=False)
+    with thread_servers(collabgym.serve_agent, tmp_path, "agent") as start:
+        yield lambda policy, **kwargs: start(policy, **kwargs)[0]
 
 
 def obs_wire(mask: Tuple[int, ...], turn: int = 0) -> Dict[str, Any]:

@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
-import msgpack
 import pytest
-import zmq
 
 import collabgym
+from conftest import _binary, request, thread_servers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "bridge" / "python" / "examples"))
 import llm_user  # noqa: E402
-
-
-def _binary() -> Path:
-    path = Path(os.environ.get("COLLABGYM_BIN", "build/cli/collabgym"))
-    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def collabgym_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -44,33 +37,8 @@ def collabgym_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """Starts serve_user(fn) on a thread; returns (endpoint, stop). Stopped at the end."""
-    started: List[Any] = []
-
-    def start(fn: Callable[..., Any], **kwargs: Any) -> Any:
-        endpoint = f"ipc://{tmp_path}/user{len(started)}.sock"
-        stop, ready = threading.Event(), threading.Event()
-        thread = threading.Thread(target=collabgym.serve_user, args=(fn, endpoint),
-                                  kwargs=dict(stop=stop, ready=ready, **kwargs), daemon=True)
-        thread.start()
-        assert ready.wait(5), "serve_user did not bind"
-        started.append((stop, thread))
-        return endpoint, lambda: (stop.set(), thread.join(5))
-
-    yield start
-    for stop, thread in started:
-        stop.set()
-        thread.join(5)
-        assert not thread.is_alive(), "serve_user did not stop within 5 s of stop.set()"
-
-
-def request(endpoint: str, body: Any, raw: bytes = b"") -> Dict[str, Any]:
-    ctx = zmq.Context.instance()
-    with ctx.socket(zmq.REQ) as sock:
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.connect(endpoint)
-        sock.send(raw or msgpack.packb(body, use_bin_type=True))
-        assert sock.poll(5000), "no reply within 5 s"
-        return msgpack.unpackb(sock.recv(), raw=False)
+    with thread_servers(collabgym.serve_user, tmp_path, "user") as start:
+        yield start
 
 
 def turn_request(**extra: Any) -> Dict[str, Any]:
