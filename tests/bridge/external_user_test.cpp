@@ -18,73 +18,33 @@
 #include "env/error.h"
 #include "env/registry.h"
 #include "tasks/register_all.h"
+#include "tests/bridge/fake_endpoint.h"
 
 namespace collab::bridge {
 namespace {
 
 using nlohmann::json;
 
-// A fake user endpoint (ROUTER) on its own thread; `handle(request) -> reply fields` or, when it
-// returns a string, those raw bytes.
+// A fake user endpoint (tests/bridge/fake_endpoint.h); `handle(request) -> reply fields` or, when
+// it returns a string, those raw bytes.
 class FakeUser {
  public:
   using Handler = std::function<json(const json&)>;
   explicit FakeUser(Handler handle)
-      : endpoint_(fmt::format("ipc:///tmp/collab_fake_user_{}_{}.sock", getpid(), ++count_)),
-        handle_(std::move(handle)) {
-    sock_.set(zmq::sockopt::linger, 0);
-    sock_.bind(endpoint_);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~FakeUser() {
-    stop_ = true;
-    thread_.join();
-  }
-  const std::string& endpoint() const { return endpoint_; }
+      : endpoint_(fmt::format("ipc:///tmp/collab_fake_user_{}_{}.sock", getpid(), ++count_),
+                  [this, handle = std::move(handle)](const json& req) {
+                    if (req["op"] == "hello") ++hellos_;
+                    const json out = handle(req);
+                    return out.is_string() ? out.get<std::string>()
+                                           : testing::FakeEndpoint::reply(req, out);
+                  }) {}
+  const std::string& endpoint() const { return endpoint_.endpoint(); }
   int hellos() const { return hellos_; }
 
  private:
-  void loop() {
-    while (!stop_) {
-      zmq::pollitem_t item{static_cast<void*>(sock_), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(20)) <= 0) continue;
-      std::vector<zmq::message_t> frames;
-      while (true) {
-        zmq::message_t m;
-        if (!sock_.recv(m)) break;
-        const bool more = m.more();
-        frames.push_back(std::move(m));
-        if (!more) break;
-      }
-      const auto oh =
-          msgpack::unpack(static_cast<const char*>(frames.back().data()), frames.back().size());
-      const json req = to_json(oh.get());
-      if (req["op"] == "hello") ++hellos_;
-      const json out = handle_(req);
-      std::string raw;
-      if (out.is_string()) {
-        raw = out.get<std::string>();
-      } else {
-        json reply = {{"v", 1}, {"id", req["id"]}, {"ok", true}};
-        for (const auto& [k, v] : out.items()) reply[k] = v;
-        msgpack::sbuffer buf;
-        msgpack::packer<msgpack::sbuffer> pk(buf);
-        pack_json(pk, reply);
-        raw.assign(buf.data(), buf.size());
-      }
-      for (size_t f = 0; f + 1 < frames.size(); ++f) sock_.send(frames[f], zmq::send_flags::sndmore);
-      sock_.send(zmq::buffer(raw), zmq::send_flags::none);
-    }
-  }
-
   static inline std::atomic<int> count_{0};
-  zmq::context_t ctx_{1};
-  zmq::socket_t sock_{ctx_, zmq::socket_type::router};
-  std::string endpoint_;
-  Handler handle_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> hellos_{0};
-  std::thread thread_;
+  std::atomic<int> hellos_{0};  // before endpoint_: the endpoint's thread counts into it
+  testing::FakeEndpoint endpoint_;
 };
 
 json user_hello(const json& req, const std::function<json(const json&)>& turn) {
@@ -131,13 +91,16 @@ TEST(ExternalUserClient, EveryFailureIsAUserFailureNamingEndpointAndOp) {
          return json{{"ok", false}, {"error", {{"code", "user_error"}, {"message", "quota"}}}};
        },
        "user_error: quota"},
-      {"error_wrong_shape", [](const json&) { return json{{"ok", false}, {"error", 7}}; },
+      {"error_wrong_shape",
+       [](const json&) {
+         return json{{"ok", false}, {"error", 7}};
+       },
        "answered an error"},
   };
   for (const auto& c : cases) {
     FakeUser fake([&](const json& req) { return user_hello(req, c.turn); });
-    auto user = make_external_user(
-        ExternalUserOptions::parse(fake.endpoint() + "?timeout=" + c.timeout));
+    auto user =
+        make_external_user(ExternalUserOptions::parse(fake.endpoint() + "?timeout=" + c.timeout));
     try {
       user->call({{"op", "turn"}});
       ADD_FAILURE() << c.name << ": expected a UserFailure";

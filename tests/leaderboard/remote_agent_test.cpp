@@ -18,6 +18,7 @@
 #include "leaderboard/runner.h"
 #include "leaderboard/summary.h"
 #include "tasks/register_all.h"
+#include "tests/bridge/fake_endpoint.h"
 #include "tests/leaderboard/lb_test_util.h"
 
 namespace collab::leaderboard {
@@ -27,89 +28,48 @@ using nlohmann::json;
 
 enum class Misbehave { kNone, kSlow, kGarbage, kError, kBadAction };
 
-// A fake agent endpoint on its own thread: answers hello and begin properly, and act as told
-// (kNone: the first legal act).
+// A fake agent endpoint (tests/bridge/fake_endpoint.h): answers hello and begin properly, and
+// act as told (kNone: the first legal act).
 class FakeAgent {
  public:
-  FakeAgent(std::string endpoint, Misbehave how) : endpoint_(std::move(endpoint)), how_(how) {
-    sock_.set(zmq::sockopt::linger, 0);
-    sock_.bind(endpoint_);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~FakeAgent() {
-    stop_ = true;
-    thread_.join();
-  }
+  FakeAgent(std::string endpoint, Misbehave how)
+      : how_(how),
+        endpoint_(std::move(endpoint), [this](const json& req) { return answer(req); }) {}
   int acts() const { return acts_; }
 
  private:
-  void loop() {
-    while (!stop_) {
-      zmq::pollitem_t item{static_cast<void*>(sock_), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(20)) <= 0) continue;
-      std::vector<zmq::message_t> frames;
-      while (true) {
-        zmq::message_t m;
-        if (!sock_.recv(m)) break;
-        const bool more = m.more();
-        frames.push_back(std::move(m));
-        if (!more) break;
-      }
-      const auto oh =
-          msgpack::unpack(static_cast<const char*>(frames.back().data()), frames.back().size());
-      const json req = bridge::to_json(oh.get());
-      json reply = {{"v", 1}, {"id", req["id"]}, {"ok", true}};
-      std::string raw;
-      if (req["op"] == "hello") {
-        reply["name"] = "fake";
-        reply["agent_protocol"] = 1;
-      } else if (req["op"] == "act") {
-        ++acts_;
-        const json& mask = req["obs"]["action_mask"];  // bin -> array of byte values
-        int first = 0;
-        while (first < static_cast<int>(mask.size()) && mask[static_cast<size_t>(first)] == 0) {
-          ++first;
-        }
-        reply["action"] = first;
-        switch (how_) {
-          case Misbehave::kNone:
-            break;
-          case Misbehave::kSlow:
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            break;
-          case Misbehave::kGarbage:
-            raw = "\xc1\xc1 not msgpack";
-            break;
-          case Misbehave::kError:
-            reply = {{"v", 1},
-                     {"id", req["id"]},
-                     {"ok", false},
-                     {"error", {{"code", "policy_error"}, {"message", "division by zero"}}}};
-            break;
-          case Misbehave::kBadAction:
-            reply["action"] = json::array({1, 2});
-            break;
-        }
-      }
-      if (raw.empty()) {
-        msgpack::sbuffer buf;
-        msgpack::packer<msgpack::sbuffer> pk(buf);
-        bridge::pack_json(pk, reply);
-        raw.assign(buf.data(), buf.size());
-      }
-      for (size_t f = 0; f + 1 < frames.size(); ++f)
-        sock_.send(frames[f], zmq::send_flags::sndmore);
-      sock_.send(zmq::buffer(raw), zmq::send_flags::none);
+  std::string answer(const json& req) {
+    using testing::FakeEndpoint;
+    if (req["op"] == "hello")
+      return FakeEndpoint::reply(req, {{"name", "fake"}, {"agent_protocol", 1}});
+    if (req["op"] != "act") return FakeEndpoint::reply(req, json::object());
+    ++acts_;
+    const json& mask = req["obs"]["action_mask"];  // bin -> array of byte values
+    int first = 0;
+    while (first < static_cast<int>(mask.size()) && mask[static_cast<size_t>(first)] == 0) ++first;
+    switch (how_) {
+      case Misbehave::kNone:
+        break;
+      case Misbehave::kSlow:
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        break;
+      case Misbehave::kGarbage:
+        return "\xc1\xc1 not msgpack";
+      case Misbehave::kError:
+        return FakeEndpoint::pack(
+            {{"v", 1},
+             {"id", req["id"]},
+             {"ok", false},
+             {"error", {{"code", "policy_error"}, {"message", "division by zero"}}}});
+      case Misbehave::kBadAction:
+        return FakeEndpoint::reply(req, {{"action", json::array({1, 2})}});
     }
+    return FakeEndpoint::reply(req, {{"action", first}});
   }
 
-  zmq::context_t ctx_{1};
-  zmq::socket_t sock_{ctx_, zmq::socket_type::router};
-  std::string endpoint_;
   Misbehave how_;
-  std::atomic<bool> stop_{false};
   std::atomic<int> acts_{0};
-  std::thread thread_;
+  testing::FakeEndpoint endpoint_;  // last: its thread uses the members above
 };
 
 std::string endpoint(const std::string& name) {
