@@ -13,7 +13,7 @@ import pytest
 import zmq
 
 import collabgym
-from collabgym.client import load_curve_key
+from collabgym.curve import load_curve_key
 from conftest import ENV_ID, FAST, _binary
 
 pytestmark = pytest.mark.skipif(not zmq.has("curve"),

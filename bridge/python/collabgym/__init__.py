@@ -16,9 +16,8 @@ See bridge/python/README.md and docs/protocol.md (the normative wire protocol).
 """
 
 from .agent_server import AGENT_PROTOCOL, serve_agent
-from .client import (DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Action, Client,
-                     SoaBatch, decode_obs, decode_soa, encode_action, load_curve_key,
-                     offers_act_features, offers_soa)
+from .client import DEFAULT_ENDPOINT, PROTOCOL_MINOR, PROTOCOL_VERSION, Client
+from .curve import load_curve_key
 from .env import CollabGymEnv, make, register_envs
 from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, InternalError,
                      InvalidAction, InvalidOption, Malformed, MissingField, Overloaded,
@@ -27,6 +26,8 @@ from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, Inter
 from .spaces import HAVE_GYMNASIUM
 from .user_server import USER_PROTOCOL, serve_user
 from .vector import VectorEnv
+from .wire import (Action, SoaBatch, decode_obs, decode_soa, encode_action, offers_act_features,
+                   offers_soa)
 
 __version__ = "0.1.0"
 

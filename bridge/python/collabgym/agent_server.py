@@ -28,7 +28,7 @@ import traceback
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from ._endpoint import error, ok, serve_loop
-from .client import decode_obs, encode_action
+from .wire import decode_obs, encode_action
 
 #: The agent endpoint protocol's version (``agent_protocol`` in the ``hello`` reply).
 AGENT_PROTOCOL = 1

@@ -27,7 +27,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ._gymnasium import EnvBase, gymnasium
-from .client import DEFAULT_ENDPOINT, Client, encode_action, offers_act_features
+from .client import DEFAULT_ENDPOINT, Client
+from .wire import encode_action, offers_act_features
 from .errors import ServerTimeout, UnknownSession
 from .spaces import action_space_from_spec, observation_space_from_spec
 

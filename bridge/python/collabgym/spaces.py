@@ -24,7 +24,8 @@ Note that ``gymnasium.spaces.Discrete.sample(mask=...)`` wants an ``np.int8`` ma
 from __future__ import annotations
 
 import string
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence
+from typing import Tuple as TypingTuple
 
 import numpy as np
 
@@ -66,7 +67,7 @@ MAX_TEXT_LENGTH: int = 1 << 16
 class Space:
     """Base of the stand-in spaces: a seeded ``np.random.Generator`` in ``np_random``."""
 
-    shape: Tuple[int, ...] = ()
+    shape: TypingTuple[int, ...] = ()
     dtype: Any = None
 
     def __init__(self, seed: Optional[int] = None) -> None:
@@ -154,7 +155,7 @@ class MultiDiscrete(Space):
 class Box(Space):
     """Real vectors of ``shape`` within ``[low, high]`` (bounds may be infinite)."""
 
-    def __init__(self, low: float, high: float, shape: Tuple[int, ...],
+    def __init__(self, low: float, high: float, shape: TypingTuple[int, ...],
                  dtype: Any = np.float32, seed: Optional[int] = None) -> None:
         super().__init__(seed)
         self.shape = tuple(int(s) for s in shape)
@@ -319,7 +320,7 @@ def _n_features(spec: Mapping[str, Any]) -> int:
     return len(spec.get("features") or [])
 
 
-def act_features_shape(spec: Mapping[str, Any]) -> Tuple[int, int]:
+def act_features_shape(spec: Mapping[str, Any]) -> TypingTuple[int, int]:
     """``(A, K)``: the shape of an observation's ``act_features`` (K = 0 when the task has
     none, and for specs older than contract v2)."""
     obs = spec.get("observation_space") or {}

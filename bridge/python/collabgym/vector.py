@@ -43,12 +43,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._gymnasium import gymnasium
-from .client import (DEFAULT_ENDPOINT, Client, SoaBatch, _decode_results, decode_soa,
-                     encode_action, offers_soa)
+from .client import DEFAULT_ENDPOINT, Client
 from .env import resolve_act_features
 from .errors import CollabGymError, InvalidAction, ServerTimeout, UnknownSession
 from .spaces import (act_features_shape, action_space_from_spec, batched_action_space,
                      batched_observation_space, observation_space_from_spec)
+from .wire import _decode_results, decode_soa, encode_action, offers_soa
 
 __all__ = ["VectorEnv", "AUTORESET_MODE"]
 
@@ -576,7 +576,7 @@ def _merge_info_columns(infos: Dict[str, Any], parts: List[Tuple[np.ndarray, Any
 
 class _ItemsBatch:
     """Per-session replies (protocol 1.3 and before, or ``layout="items"``) in the shape of a
-    :class:`~collabgym.client.SoaBatch`, so that one assembly path serves both."""
+    :class:`~collabgym.wire.SoaBatch`, so that one assembly path serves both."""
 
     def __init__(self, results: Any, step: bool) -> None:
         from .errors import BadReply, error_from_reply
