@@ -1,0 +1,71 @@
+// The command line's commands (DESIGN §7), apart from `leaderboard` (cli/leaderboard_cmd.h) and
+// `serve`: their shared environment flags and what each runs. main.cpp declares the flags and
+// calls the chosen command; exit codes are main.cpp's.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "env/error.h"
+#include "env/registry.h"
+
+namespace collab::cli {
+
+// A user mistake on the command line (exit code 2).
+struct UsageError : collab::Error {
+  using Error::Error;
+};
+
+// Options shared by every command that makes an environment.
+struct EnvArgs {
+  std::string task;
+  std::string scenario;
+  std::string split;
+  std::string reward;
+  std::string rollout_policy;
+  std::optional<int> mr_window, mr_samples, max_turns;
+  std::optional<double> token_cost, w_task, w_itr;
+  std::vector<std::string> raw;  // --option KEY=VALUE
+  std::string user;              // option user: the name --user registered (cli/user_args.h)
+
+  void add_to(CLI::App* app, bool task_required, bool with_split = true);
+  // The task: --task, else the "task" named in the --scenario file.
+  std::string resolved_task() const;
+  nlohmann::json options() const;
+};
+
+struct TrainArgs {
+  EnvArgs env;
+  std::string algo = "ppo";
+  int64_t total_steps = 100000;
+  int num_envs = 16;
+  int threads = 1;
+  std::string seed = "0";
+  std::string device = "auto";
+  std::string out;
+  bool force = false;
+  std::optional<double> learning_rate, gamma;
+  std::string ppo_json;
+  bool self_rollouts = false;
+  std::string policy = "auto";
+};
+
+// The first of the names --user registered (cli/user_args.h), or "" when there is none.
+std::string first_or_empty(const std::vector<std::string>& v);
+// What an external user did in a run (requests, timeouts, cache hits), on stderr; nothing for "".
+void print_user_counters(const std::string& name);
+
+int cmd_list(const Registry& reg, bool as_json);
+int cmd_spec(const Registry& reg, const EnvArgs& args);
+int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed);
+int cmd_run(const Registry& reg, EnvArgs args, const std::vector<std::string>& agent_specs,
+            int episodes, uint64_t seed, bool as_json, const std::string& trace_path);
+int cmd_replay(const Registry& reg, const std::vector<std::string>& paths);
+int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, bool as_json);
+int cmd_train(const Registry& reg, const TrainArgs& a);
+
+}  // namespace collab::cli
