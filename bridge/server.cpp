@@ -1,26 +1,23 @@
+// Server::Impl (bridge/server_impl.h), first half: sessions, reply order, dispatch, the
+// single-session ops and lifetime. The batch ops are in bridge/server_batch.cpp.
 #include "bridge/server.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <atomic>
 #include <boost/asio.hpp>
 #include <charconv>
-#include <chrono>
 #include <cmath>
-#include <deque>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <random>
 #include <set>
-#include <unordered_map>
-#include <zmq.hpp>
 
 #include "bridge/codec.h"
 #include "bridge/curve.h"
 #include "bridge/protocol.h"
+#include "bridge/server_impl.h"
 #include "bridge/server_transport.h"
 #include "bridge/server_wire.h"
 #include "env/error.h"
@@ -34,8 +31,6 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the server's o
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // 128 bits from the OS's random source. One device per server (opening one costs more than a
 // whole cheap `make`), used on the I/O thread only.
 std::string new_session_id(std::random_device& rd) {
@@ -43,20 +38,6 @@ std::string new_session_id(std::random_device& rd) {
   for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", static_cast<uint32_t>(rd()));
   return id;
 }
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
-// A scenario clients may pick (docs/protocol.md "Scenarios"): by name or by content hash.
-struct OfferedScenario {
-  std::string task;  // the task's name ("twenty_questions"), from its folder or the file's "task"
-  std::string name;  // the file's stem ("small-v2")
-  std::string hash;  // content hash of the file as read at startup (ScenarioFile::hash)
-  std::string path;  // on the server; never sent
-  bool is_default = false;
-};
 
 // The *.json regular files directly in `dir`, sorted.
 std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) {
@@ -148,393 +129,234 @@ bool is_loopback_endpoint(const std::string& endpoint) {
   return octets == 4;
 }
 
-struct Server::Impl {
-  struct Session : std::enable_shared_from_this<Session> {
-    std::string id;
-    Env env;
-    bool pooled;        // stepped on the pool (its strand), not on the I/O thread
-    bool act_features;  // its obs maps carry act_features (asked for in `make`; forks inherit)
-    std::optional<asio::strand<asio::thread_pool::executor_type>> strand;
-    std::atomic<int64_t> last_used{now_ns()};
-    std::atomic<int> in_flight{0};
-    // Places of replies about this session not sent yet, in request order (I/O thread only).
-    std::deque<std::shared_ptr<OrderSlot>> replies;  // Pending, each
-    bool closed = false;  // I/O thread only: closed, kept in `draining` while replies wait
-    Session(std::string i, Env e, bool p, bool af)
-        : id(std::move(i)), env(std::move(e)), pooled(p), act_features(af) {}
-  };
+Server::Impl::Impl(const Registry& r, ServerOptions o)
+    : registry(r),
+      opt(std::move(o)),
+      pool(static_cast<size_t>(opt.threads)),
+      signals(io),
+      reaper(io),
+      transport(io, {opt.max_in_flight, opt.max_queued_bytes},
+                [this](ReplyTo&& to, zmq::message_t&& body) {
+                  on_message(std::move(to), std::move(body));
+                }),
+      started(Clock::now()),
+      scenarios(offered_scenarios(r, opt)) {}
 
-  using About = std::vector<std::shared_ptr<Session>>;
-  // A reply's place: it goes out once it has its body and is first in every `about` queue.
-  struct Pending : OrderSlot {
-    ReplyTo to;
-    std::optional<msgpack::sbuffer> body;
-    About about;  // distinct
-  };
+// ---- replies ----
 
-  struct Batch {
-    ReplyTo to;
-    std::vector<std::string> items;  // packed result maps, in request order
-    size_t remaining = 0;            // I/O thread only
-  };
+// ---- per-session reply order (I/O thread; docs/protocol.md "Delivery") ----
+//
+// A request naming sessions whose replies may not all be sent by the time it has been handled
+// (one of them is stepped on the pool, or has replies waiting) takes a place (an OrderSlot, in
+// `to.order`) in each of their queues when it is read; its reply, whenever it is made, goes out
+// once it is first in all of them. Other requests are answered while they are handled, after
+// everything before them.
 
-  Impl(const Registry& r, ServerOptions o)
-      : registry(r),
-        opt(std::move(o)),
-        pool(static_cast<size_t>(opt.threads)),
-        signals(io),
-        reaper(io),
-        transport(io, {opt.max_in_flight, opt.max_queued_bytes},
-                  [this](ReplyTo&& to, zmq::message_t&& body) {
-                    on_message(std::move(to), std::move(body));
-                  }),
-        started(Clock::now()),
-        scenarios(offered_scenarios(r, opt)) {}
-
-  const Registry& registry;
-  ServerOptions opt;
-  zmq::context_t ctx{1};
-  asio::io_context io;
-  asio::thread_pool pool;
-  asio::signal_set signals;
-  asio::steady_timer reaper;
-  detail::Transport transport;
-  // By id (heterogeneous lookup: string_view keys find without a copy). I/O thread only.
-  struct IdHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using SessionMap =
-      std::unordered_map<std::string, std::shared_ptr<Session>, IdHash, std::equal_to<>>;
-  SessionMap sessions;
-  // Closed sessions whose replies still wait, so that requests naming them keep their place.
-  SessionMap draining;
-  std::vector<Session*> named_;  // needs_order's scratch
-  bool shutting_down = false;    // I/O thread only
-  int64_t pending = 0;           // requests handed to the pool and not yet answered (I/O thread)
-  Clock::time_point started;
-  std::random_device session_ids;  // I/O thread only
-  // What clients may pick; fixed at startup, so the registry caches at most one task per entry.
-  std::vector<OfferedScenario> scenarios;
-  // Tasks loaded for (environment id, scenario path or "" for the default), I/O thread only;
-  // bounded by the ids times the offered scenarios.
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<const Task>> loaded;
-  struct Waiting;
-  std::map<std::pair<std::string, std::string>, std::vector<Waiting>> loading;  // being loaded
-  std::atomic<uint64_t> n_requests{0}, n_errors{0}, n_steps{0}, n_sessions{0};
-  // External user requests and fallbacks of the steps taken (docs/external-users.md).
-  std::atomic<uint64_t> n_user_calls{0}, n_user_fallbacks{0};
-
-  void count_step(const StepResult& r) {
-    ++n_steps;
-    if (r.info.user) {
-      n_user_calls += static_cast<uint64_t>(r.info.user->turn_calls);
-      n_user_fallbacks += static_cast<uint64_t>(r.info.user->turn_fallbacks);
-    }
-  }
-  // Scratch of SoA items stepped on the I/O thread (reused: no allocation per item).
-  StepResult soa_result;
-  std::vector<float> soa_scratch;
-
-  // ---- replies ----
-
-  // ---- per-session reply order (I/O thread; docs/protocol.md "Delivery") ----
-  //
-  // A request naming sessions whose replies may not all be sent by the time it has been handled
-  // (one of them is stepped on the pool, or has replies waiting) takes a place (an OrderSlot, in
-  // `to.order`) in each of their queues when it is read; its reply, whenever it is made, goes out
-  // once it is first in all of them. Other requests are answered while they are handled, after
-  // everything before them.
-
-  // The sessions a request names (its `session`, and the `session` of each map in a top-level
-  // array such as `steps`), open or closed with replies waiting, each once — or none when no
-  // reply about them can wait (all cheap, nothing queued).
-  About needs_order(const msgpack::object& req) {
-    named_.clear();
-    bool wait = false;
-    const auto add = [&](const msgpack::object& m) {
-      const auto* v = find_key(m, "session");
-      if (v == nullptr || v->type != msgpack::type::STR) return;
-      const std::string_view id(v->via.str.ptr, v->via.str.size);
-      auto it = sessions.find(id);
-      if (it == sessions.end()) {
-        it = draining.find(id);
-        if (it == draining.end()) return;
-      }
-      Session* s = it->second.get();
-      wait = wait || s->pooled || !s->replies.empty();
-      if (std::find(named_.begin(), named_.end(), s) == named_.end()) named_.push_back(s);
-    };
-    add(req);
-    for (uint32_t i = 0; i < req.via.map.size; ++i) {
-      const auto& v = req.via.map.ptr[i].val;
-      if (v.type != msgpack::type::ARRAY) continue;
-      for (uint32_t j = 0; j < v.via.array.size; ++j) add(v.via.array.ptr[j]);
-    }
-    About out;
-    if (!wait) return out;
-    for (Session* s : named_) out.push_back(s->shared_from_this());
-    return out;
-  }
-
-  // Takes the reply's place after those already waiting about `about`.
-  void reserve(About about, ReplyTo& to) {
-    auto p = std::make_shared<Pending>();
-    p->about = std::move(about);
-    for (const auto& s : p->about) s->replies.push_back(p);
-    to.order = std::move(p);
-  }
-
-  // Sends `p` if it has its reply and is first in all its queues, then what that unblocks.
-  void release(std::shared_ptr<Pending> first) {
-    std::vector<std::shared_ptr<Pending>> check{std::move(first)};
-    while (!check.empty()) {
-      const auto p = std::move(check.back());
-      check.pop_back();
-      if (!p->body) continue;
-      const bool ready = std::all_of(p->about.begin(), p->about.end(), [&p](const auto& s) {
-        return !s->replies.empty() && s->replies.front() == p;
-      });
-      if (!ready) continue;
-      transport.reply(p->to, *p->body);
-      p->body.reset();  // sent: never again
-      for (const auto& s : p->about) {
-        s->replies.pop_front();
-        if (!s->replies.empty()) {
-          check.push_back(std::static_pointer_cast<Pending>(s->replies.front()));
-        } else if (s->closed) {
-          draining.erase(s->id);
-        }
-      }
-    }
-  }
-
-  // Every reply goes out here: at once, or (when its request took a place) in its turn.
-  void send(ReplyTo& to, const msgpack::sbuffer& body) {
-    if (!to.order) {
-      transport.reply(to, body);
-      return;
-    }
-    auto p = std::static_pointer_cast<Pending>(std::move(to.order));
-    to.order.reset();
-    p->to = std::move(to);
-    p->body.emplace();
-    p->body->write(body.data(), body.size());
-    release(std::move(p));
-  }
-
-  msgpack::sbuffer error_body(const std::optional<uint64_t>& id, const RequestError& e) {
-    ++n_errors;
-    return error_reply(id, e);
-  }
-
-  // Runs `build` (which packs the reply's own fields into a fresh reply) and turns exceptions into
-  // an error reply.
-  template <class Build>
-  msgpack::sbuffer guarded(const std::optional<uint64_t>& id, Build&& build) {
-    try {
-      return build();
-    } catch (const RequestError& e) {
-      return error_body(id, e);
-    } catch (const std::exception& e) {
-      const RequestError re = classify(e);
-      if (re.code == ErrorCode::kInternal) spdlog::error("internal error: {}", e.what());
-      return error_body(id, re);
-    }
-  }
-
-  // ---- dispatch (I/O thread) ----
-
-  // Every request the transport accepted comes here and gets exactly one send().
-  void on_message(ReplyTo&& to_in, zmq::message_t&& body) {
-    ++n_requests;
-    ReplyTo to = std::move(to_in);
-    try {
-      if (!to.too_large.empty()) fail(ErrorCode::kTooLarge, to.too_large);
-      if (body.size() > opt.max_message_bytes) {
-        fail(ErrorCode::kTooLarge,
-             fmt::format("request of {} bytes; the limit is {} (max_message_bytes)", body.size(),
-                         opt.max_message_bytes));
-      }
-      msgpack::object_handle handle;
-      size_t offset = 0;
-      try {
-        const msgpack::unpack_limit limits(1u << 20, 1u << 16, opt.max_message_bytes,
-                                           opt.max_message_bytes, 1u << 16, kMaxDepth);
-        handle = msgpack::unpack(static_cast<const char*>(body.data()), body.size(), offset,
-                                 nullptr, nullptr, limits);
-      } catch (const std::exception& e) {
-        fail(ErrorCode::kMalformed,
-             fmt::format("body is not a MessagePack value within limits: {}", e.what()));
-      }
-      if (offset != body.size()) {
-        fail(ErrorCode::kMalformed,
-             fmt::format("{} trailing bytes after the request map", body.size() - offset));
-      }
-      const msgpack::object& req = handle.get();
-      if (req.type != msgpack::type::MAP) {
-        fail(ErrorCode::kMalformed, fmt::format("body must be a map, got {}", type_name(req)));
-      }
-      const auto* id = find_key(req, "id");
-      if (id != nullptr && id->type == msgpack::type::POSITIVE_INTEGER) to.id = id->via.u64;
-      // From here on every reply, errors included, keeps its place among those about the
-      // sessions the request names.
-      if (About about = needs_order(req); !about.empty()) reserve(std::move(about), to);
-      check_utf8(req);  // so that no handler sees, and no message quotes, text that is not UTF-8
-      const auto* v = find_key(req, "v");
-      if (v == nullptr) fail(ErrorCode::kBadVersion, "field 'v' is required; expected 1");
-      if (v->type != msgpack::type::POSITIVE_INTEGER || v->via.u64 != kProtocolVersion) {
-        fail(ErrorCode::kBadVersion,
-             fmt::format("protocol version {}: this server speaks 1",
-                         v->type == msgpack::type::POSITIVE_INTEGER ? std::to_string(v->via.u64)
-                                                                    : std::string(type_name(*v))));
-      }
-      if (id == nullptr) fail(ErrorCode::kMissingField, "field 'id' is required");
-      if (!to.id) {
-        fail(ErrorCode::kWrongType,
-             fmt::format("field 'id': expected an unsigned integer, got {}", type_name(*id)));
-      }
-      const std::string op = require_str(req, "op");
-      if (shutting_down) fail(ErrorCode::kShuttingDown, "the server is shutting down");
-      dispatch(op, req, to);
-    } catch (const RequestError& e) {
-      send(to, error_body(to.id, e));
-    } catch (const std::exception& e) {
-      const RequestError re = classify(e);
-      if (re.code == ErrorCode::kInternal) spdlog::error("internal error: {}", e.what());
-      send(to, error_body(to.id, re));
-    }
-  }
-
-  // Runs `handle` (which replies to `to` unless it throws) and answers what it throws.
-  template <class Handle>
-  void answer(ReplyTo& to, Handle&& handle) {
-    try {
-      handle();
-    } catch (const RequestError& e) {
-      send(to, error_body(to.id, e));
-    } catch (const std::exception& e) {
-      const RequestError re = classify(e);
-      if (re.code == ErrorCode::kInternal) spdlog::error("internal error: {}", e.what());
-      send(to, error_body(to.id, re));
-    }
-  }
-
-  std::shared_ptr<Session> find_session(const msgpack::object& req) {
-    const std::string id = require_str(req, "session");
+Server::Impl::About Server::Impl::needs_order(const msgpack::object& req) {
+  named_.clear();
+  bool wait = false;
+  const auto add = [&](const msgpack::object& m) {
+    const auto* v = find_key(m, "session");
+    if (v == nullptr || v->type != msgpack::type::STR) return;
+    const std::string_view id(v->via.str.ptr, v->via.str.size);
     auto it = sessions.find(id);
     if (it == sessions.end()) {
-      fail(ErrorCode::kUnknownSession,
-           fmt::format("session {} does not exist (never made, closed, or reaped after {} s idle)",
-                       quote_client_text(id), opt.idle_timeout_s));
+      it = draining.find(id);
+      if (it == draining.end()) return;
     }
-    it->second->last_used = now_ns();
-    return it->second;
-  }
-
-  // Steps costing more than one plain exchange (MR lookahead) go to the pool; a cheap step takes
-  // about a microsecond, less than a thread hop.
-  static bool runs_on_pool(const Env& env) { return env.step_cost() > 1; }
-
-  std::shared_ptr<Session> add_session(Env env, bool act_features) {
-    if (sessions.size() >= opt.max_sessions) {
-      fail(ErrorCode::kTooManySessions,
-           fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
-                       opt.max_sessions));
-    }
-    const bool on_pool = runs_on_pool(env);
-    auto s = std::make_shared<Session>(new_session_id(session_ids), std::move(env), on_pool,
-                                       act_features);
-    if (on_pool) s->strand.emplace(asio::make_strand(pool.get_executor()));
-    sessions.emplace(s->id, s);
-    n_sessions = sessions.size();
-    return s;
-  }
-
-  // Runs `work(Session&) -> sbuffer` in the session's order: inline for cheap sessions, on the
-  // session's strand for MR sessions; then `done(sbuffer&)` on the I/O thread sends it.
-  template <class Work>
-  void on_session(std::shared_ptr<Session> s, ReplyTo to, Work work) {
-    if (!s->pooled) {
-      msgpack::sbuffer body = guarded(to.id, [&] { return work(*s); });
-      send(to, body);
-      return;
-    }
-    ++s->in_flight;
-    ++pending;
-    asio::post(*s->strand, [this, s, to = std::move(to), work = std::move(work)]() mutable {
-      auto body = std::make_shared<msgpack::sbuffer>(guarded(to.id, [&] { return work(*s); }));
-      asio::post(io, [this, s, to = std::move(to), body]() mutable {
-        --s->in_flight;
-        --pending;
-        s->last_used = now_ns();
-        send(to, *body);
-        maybe_finish();
-      });
-    });
-  }
-
-  // ---- operations (I/O thread) ----
-  //
-  // One handler per op. `to` is moved from only by the final hand-off, so that a failure before
-  // it can still reply.
-  using Handler = void (Impl::*)(const msgpack::object& req, ReplyTo& to);
-  struct Operation {
-    std::string_view name;
-    Handler handler;
+    Session* s = it->second.get();
+    wait = wait || s->pooled || !s->replies.empty();
+    if (std::find(named_.begin(), named_.end(), s) == named_.end()) named_.push_back(s);
   };
-
-  static const Operation* find_operation(std::string_view op) {
-    static constexpr std::array<Operation, kOperations.size()> kTable{{
-        {"hello", &Impl::op_hello},
-        {"list", &Impl::op_list},
-        {"spec", &Impl::op_spec},
-        {"make", &Impl::op_make},
-        {"reset", &Impl::op_reset},
-        {"step", &Impl::op_step},
-        {"step_many", &Impl::op_step_many},
-        {"fork", &Impl::op_fork},
-        {"close", &Impl::op_close},
-        {"ping", &Impl::op_ping},
-        {"stats", &Impl::op_stats},
-        {"reset_many", &Impl::op_reset_many},
-    }};
-    static_assert(
-        [] {
-          for (size_t i = 0; i < kTable.size(); ++i) {
-            if (kTable[i].name != kOperations[i]) return false;
-          }
-          return true;
-        }(),
-        "the dispatch table must list the ops of kOperations (bridge/protocol.h), in order");
-    for (const auto& o : kTable) {
-      if (o.name == op) return &o;
-    }
-    return nullptr;
+  add(req);
+  for (uint32_t i = 0; i < req.via.map.size; ++i) {
+    const auto& v = req.via.map.ptr[i].val;
+    if (v.type != msgpack::type::ARRAY) continue;
+    for (uint32_t j = 0; j < v.via.array.size; ++j) add(v.via.array.ptr[j]);
   }
+  About out;
+  if (!wait) return out;
+  for (Session* s : named_) out.push_back(s->shared_from_this());
+  return out;
+}
 
-  void dispatch(const std::string& op, const msgpack::object& req, ReplyTo& to) {
-    const Operation* o = find_operation(op);
-    if (o == nullptr) {
-      fail(ErrorCode::kUnknownOp, fmt::format("unknown op {}; expected one of: {}",
-                                              quote_client_text(op), fmt::join(kOperations, ", ")));
+void Server::Impl::reserve(About about, ReplyTo& to) {
+  auto p = std::make_shared<Pending>();
+  p->about = std::move(about);
+  for (const auto& s : p->about) s->replies.push_back(p);
+  to.order = std::move(p);
+}
+
+void Server::Impl::release(std::shared_ptr<Pending> first) {
+  std::vector<std::shared_ptr<Pending>> check{std::move(first)};
+  while (!check.empty()) {
+    const auto p = std::move(check.back());
+    check.pop_back();
+    if (!p->body) continue;
+    const bool ready = std::all_of(p->about.begin(), p->about.end(), [&p](const auto& s) {
+      return !s->replies.empty() && s->replies.front() == p;
+    });
+    if (!ready) continue;
+    transport.reply(p->to, *p->body);
+    p->body.reset();  // sent: never again
+    for (const auto& s : p->about) {
+      s->replies.pop_front();
+      if (!s->replies.empty()) {
+        check.push_back(std::static_pointer_cast<Pending>(s->replies.front()));
+      } else if (s->closed) {
+        draining.erase(s->id);
+      }
     }
-    (this->*(o->handler))(req, to);
   }
+}
 
-  void op_ping(const msgpack::object&, ReplyTo& to) {
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 1);
+void Server::Impl::send(ReplyTo& to, const msgpack::sbuffer& body) {
+  if (!to.order) {
+    transport.reply(to, body);
+    return;
+  }
+  auto p = std::static_pointer_cast<Pending>(std::move(to.order));
+  to.order.reset();
+  p->to = std::move(to);
+  p->body.emplace();
+  p->body->write(body.data(), body.size());
+  release(std::move(p));
+}
+
+msgpack::sbuffer Server::Impl::error_body(const std::optional<uint64_t>& id,
+                                          const RequestError& e) {
+  ++n_errors;
+  return error_reply(id, e);
+}
+
+// ---- dispatch (I/O thread) ----
+
+template <class Handle>
+void Server::Impl::answer(ReplyTo& to, Handle&& handle) {
+  try {
+    handle();
+  } catch (const RequestError& e) {
+    send(to, error_body(to.id, e));
+  } catch (const std::exception& e) {
+    const RequestError re = classify(e);
+    if (re.code == ErrorCode::kInternal) spdlog::error("internal error: {}", e.what());
+    send(to, error_body(to.id, re));
+  }
+}
+
+void Server::Impl::on_message(ReplyTo&& to_in, zmq::message_t&& body) {
+  ++n_requests;
+  ReplyTo to = std::move(to_in);
+  answer(to, [&] {
+    if (!to.too_large.empty()) fail(ErrorCode::kTooLarge, to.too_large);
+    // Once the body is a map, every reply, errors included, goes to its id and keeps its place
+    // among those about the sessions the request names.
+    const auto take_place = [&](const Request& r) {
+      to.id = r.id;
+      if (About about = needs_order(r.body()); !about.empty()) reserve(std::move(about), to);
+    };
+    const Request request = decode_request({static_cast<const char*>(body.data()), body.size()},
+                                           opt.max_message_bytes, take_place);
+    if (shutting_down) fail(ErrorCode::kShuttingDown, "the server is shutting down");
+    dispatch(request.op, request.body(), to);
+  });
+}
+
+std::shared_ptr<Server::Impl::Session> Server::Impl::find_session(const msgpack::object& req) {
+  const std::string id = require_str(req, "session");
+  auto it = sessions.find(id);
+  if (it == sessions.end()) {
+    fail(ErrorCode::kUnknownSession,
+         fmt::format("session {} does not exist (never made, closed, or reaped after {} s idle)",
+                     quote_client_text(id), opt.idle_timeout_s));
+  }
+  it->second->last_used = now_ns();
+  return it->second;
+}
+
+std::shared_ptr<Server::Impl::Session> Server::Impl::add_session(Env env, bool act_features) {
+  if (sessions.size() >= opt.max_sessions) {
+    fail(ErrorCode::kTooManySessions,
+         fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
+                     opt.max_sessions));
+  }
+  const bool on_pool = runs_on_pool(env);
+  auto s =
+      std::make_shared<Session>(new_session_id(session_ids), std::move(env), on_pool, act_features);
+  if (on_pool) s->strand.emplace(asio::make_strand(pool.get_executor()));
+  sessions.emplace(s->id, s);
+  n_sessions = sessions.size();
+  return s;
+}
+
+template <class Work>
+void Server::Impl::on_session(std::shared_ptr<Session> s, ReplyTo to, Work work) {
+  if (!s->pooled) {
+    msgpack::sbuffer body = guarded(to.id, [&] { return work(*s); });
+    send(to, body);
+    return;
+  }
+  auto body = std::make_shared<msgpack::sbuffer>();
+  on_strand(
+      s,
+      [this, body, id = to.id, &sess = *s, work = std::move(work)]() mutable {
+        *body = guarded(id, [&] { return work(sess); });
+      },
+      [this, body, to = std::move(to)]() mutable { send(to, *body); });
+}
+
+// ---- operations (I/O thread) ----
+//
+// One handler per op. `to` is moved from only by the final hand-off, so that a failure before
+// it can still reply.
+
+const Server::Impl::Operation* Server::Impl::find_operation(std::string_view op) {
+  static constexpr std::array<Operation, kOperations.size()> kTable{{
+      {"hello", &Impl::op_hello},
+      {"list", &Impl::op_list},
+      {"spec", &Impl::op_spec},
+      {"make", &Impl::op_make},
+      {"reset", &Impl::op_reset},
+      {"step", &Impl::op_step},
+      {"step_many", &Impl::op_step_many},
+      {"fork", &Impl::op_fork},
+      {"close", &Impl::op_close},
+      {"ping", &Impl::op_ping},
+      {"stats", &Impl::op_stats},
+      {"reset_many", &Impl::op_reset_many},
+  }};
+  static_assert(
+      [] {
+        for (size_t i = 0; i < kTable.size(); ++i) {
+          if (kTable[i].name != kOperations[i]) return false;
+        }
+        return true;
+      }(),
+      "the dispatch table must list the ops of kOperations (bridge/protocol.h), in order");
+  for (const auto& o : kTable) {
+    if (o.name == op) return &o;
+  }
+  return nullptr;
+}
+
+void Server::Impl::dispatch(const std::string& op, const msgpack::object& req, ReplyTo& to) {
+  const Operation* o = find_operation(op);
+  if (o == nullptr) {
+    fail(ErrorCode::kUnknownOp, fmt::format("unknown op {}; expected one of: {}",
+                                            quote_client_text(op), fmt::join(kOperations, ", ")));
+  }
+  (this->*(o->handler))(req, to);
+}
+
+void Server::Impl::op_ping(const msgpack::object&, ReplyTo& to) {
+  send_ok(to, 1, [&](Packer& pk) {
     pack_str(pk, "pong");
     pk.pack_true();
-    send(to, b);
-  }
+  });
+}
 
-  void op_hello(const msgpack::object&, ReplyTo& to) {
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 6);
+void Server::Impl::op_hello(const msgpack::object&, ReplyTo& to) {
+  send_ok(to, 6, [&](Packer& pk) {
     pack_str(pk, "protocol");
     pk.pack_int32(kProtocolVersion);
     pack_str(pk, "protocol_minor");
@@ -554,217 +376,195 @@ struct Server::Impl {
     pack_str(pk, "capabilities");
     pk.pack_array(static_cast<uint32_t>(kCapabilities.size()));
     for (const auto name : kCapabilities) pack_str(pk, name);
-    send(to, b);
-  }
+  });
+}
 
-  void op_list(const msgpack::object&, ReplyTo& to) {
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 2);
+void Server::Impl::op_list(const msgpack::object&, ReplyTo& to) {
+  send_ok(to, 2, [&](Packer& pk) {
     pack_str(pk, "ids");
     pack_json(pk, registry.ids());
     pack_str(pk, "scenarios");
     pack_scenarios(pk, "");
-    send(to, b);
-  }
+  });
+}
 
-  // [{name, task, hash, default}] of the offered scenarios (of `task` only, unless empty).
-  void pack_scenarios(Packer& pk, const std::string& task) const {
-    uint32_t n = 0;
-    for (const auto& s : scenarios) n += task.empty() || s.task == task ? 1 : 0;
-    pk.pack_array(n);
-    for (const auto& s : scenarios) {
-      if (!task.empty() && s.task != task) continue;
-      pk.pack_map(4);
-      pack_str(pk, "name");
-      pack_str(pk, s.name);
-      pack_str(pk, "task");
-      pack_str(pk, s.task);
-      pack_str(pk, "hash");
-      pack_str(pk, s.hash);
-      pack_str(pk, "default");
-      s.is_default ? pk.pack_true() : pk.pack_false();
-    }
+void Server::Impl::pack_scenarios(Packer& pk, const std::string& task) const {
+  uint32_t n = 0;
+  for (const auto& s : scenarios) n += task.empty() || s.task == task ? 1 : 0;
+  pk.pack_array(n);
+  for (const auto& s : scenarios) {
+    if (!task.empty() && s.task != task) continue;
+    pk.pack_map(4);
+    pack_str(pk, "name");
+    pack_str(pk, s.name);
+    pack_str(pk, "task");
+    pack_str(pk, s.task);
+    pack_str(pk, "hash");
+    pack_str(pk, s.hash);
+    pack_str(pk, "default");
+    s.is_default ? pk.pack_true() : pk.pack_false();
   }
+}
 
-  // env.spec() as sent: spec.scenario names the scenario (file stem) instead of its path on the
-  // server, which is not the client's business.
-  static void pack_spec(Packer& pk, const nlohmann::json& spec) {
-    pk.pack_map(static_cast<uint32_t>(spec.size()));
-    for (const auto& [key, value] : spec.items()) {
-      pack_str(pk, key);
-      if (key != "scenario" || !value.is_object() || !value.contains("path") ||
-          !value["path"].is_string()) {
-        pack_json(pk, value);
-        continue;
-      }
-      nlohmann::json scenario = value;
-      const auto path = scenario["path"].get<std::string>();
-      scenario.erase("path");
-      scenario["name"] = std::filesystem::path(path).stem().string();
-      pack_json(pk, scenario);
+void Server::Impl::pack_spec(Packer& pk, const nlohmann::json& spec) {
+  pk.pack_map(static_cast<uint32_t>(spec.size()));
+  for (const auto& [key, value] : spec.items()) {
+    pack_str(pk, key);
+    if (key != "scenario" || !value.is_object() || !value.contains("path") ||
+        !value["path"].is_string()) {
+      pack_json(pk, value);
+      continue;
     }
+    nlohmann::json scenario = value;
+    const auto path = scenario["path"].get<std::string>();
+    scenario.erase("path");
+    scenario["name"] = std::filesystem::path(path).stem().string();
+    pack_json(pk, scenario);
   }
+}
 
-  // `options` (optional_options), with no NaN or infinity at any depth of a value either (inside
-  // an array or map option): invalid_option, as at the top level.
-  static nlohmann::json checked_options(const msgpack::object& req) {
-    nlohmann::json out = optional_options(req);
-    const auto* v = find_key(req, "options");
-    if (v == nullptr || v->type != msgpack::type::MAP) return out;
-    std::string where;
-    for (uint32_t i = 0; i < v->via.map.size; ++i) {
-      const auto& kv = v->via.map.ptr[i];
-      where = kv.key.type == msgpack::type::STR
-                  ? quote_client_text({kv.key.via.str.ptr, kv.key.via.str.size})
-                  : std::string("?");
-      check_finite(kv.val, where);
-    }
-    return out;
+nlohmann::json Server::Impl::checked_options(const msgpack::object& req) {
+  nlohmann::json out = optional_options(req);
+  const auto* v = find_key(req, "options");
+  if (v == nullptr || v->type != msgpack::type::MAP) return out;
+  std::string where;
+  for (uint32_t i = 0; i < v->via.map.size; ++i) {
+    const auto& kv = v->via.map.ptr[i];
+    where = kv.key.type == msgpack::type::STR
+                ? quote_client_text({kv.key.via.str.ptr, kv.key.via.str.size})
+                : std::string("?");
+    check_finite(kv.val, where);
   }
+  return out;
+}
 
-  static void check_finite(const msgpack::object& o, std::string& where) {
-    const size_t n = where.size();
-    switch (o.type) {
-      case msgpack::type::FLOAT32:
-      case msgpack::type::FLOAT64:
-        if (!std::isfinite(o.via.f64)) {
-          fail(ErrorCode::kInvalidOption,
-               fmt::format("option {} = {}: expected a finite number", where, o.via.f64));
-        }
-        return;
-      case msgpack::type::ARRAY:
-        for (uint32_t i = 0; i < o.via.array.size; ++i) {
-          where += fmt::format("[{}]", i);
-          check_finite(o.via.array.ptr[i], where);
-          where.resize(n);
-        }
-        return;
-      case msgpack::type::MAP:
-        for (uint32_t i = 0; i < o.via.map.size; ++i) {
-          const auto& k = o.via.map.ptr[i].key;
-          where += k.type == msgpack::type::STR
-                       ? "." + std::string(k.via.str.ptr, std::min<size_t>(k.via.str.size, 64))
-                       : std::string(".?");
-          check_finite(o.via.map.ptr[i].val, where);
-          where.resize(n);
-        }
-        return;
-      default:
-        return;
-    }
-  }
-
-  // The environment `make` and `spec` ask for, or nullopt when its task is not loaded yet: the
-  // task then loads on the pool (the I/O thread never reads a file) and `again` handles the
-  // request anew once it has. Option `scenario` names an offered scenario (by name or content
-  // hash), never a path: a client cannot make the server open a file.
-  std::optional<Env> make_env(const msgpack::object& req, ReplyTo& to, Handler again) {
-    const std::string env_id = require_str(req, "env_id");
-    if (env_id.size() > kMaxEnvId) {  // no near-id search over megabytes, no echo of them
-      fail(ErrorCode::kUnknownEnv,
-           fmt::format("unknown environment id {}; registered: {}", quote_client_text(env_id),
-                       fmt::join(registry.ids(), ", ")));
-    }
-    nlohmann::json options = checked_options(req);
-    const std::string rid = registry.resolve(env_id);  // unknown_env, after the options' errors
-    const std::string task = registry.task_name(rid);
-    const OfferedScenario* found = nullptr;
-    std::string path;  // "" = the task's default
-    const auto it = options.find("scenario");
-    if (it == options.end() || it->is_null()) {
-      const std::string def =
-          std::filesystem::path(registry.default_scenario_path(rid)).lexically_normal().string();
-      for (const auto& s : scenarios) {
-        if (s.task == task && s.path == def) found = &s;
-      }
-    } else {
-      if (it->is_string()) {
-        const auto& want = it->get_ref<const std::string&>();
-        for (const auto& s : scenarios) {
-          if (s.task == task && s.name == want) found = &s;
-        }
-        for (const auto& s : scenarios) {
-          if (found == nullptr && s.task == task && s.hash == want) found = &s;
-        }
-      }
-      if (found == nullptr) {
-        std::vector<std::string> names;
-        for (const auto& s : scenarios) {
-          if (s.task == task) names.push_back(s.name);
-        }
+void Server::Impl::check_finite(const msgpack::object& o, std::string& where) {
+  const size_t n = where.size();
+  switch (o.type) {
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      if (!std::isfinite(o.via.f64)) {
         fail(ErrorCode::kInvalidOption,
-             fmt::format("option 'scenario' = {}: not a scenario this server offers for task "
-                         "'{}'; expected the name or content hash of one of: {} (see `list`)",
-                         it->is_string() ? quote_client_text(it->get_ref<const std::string&>())
-                                         : std::string(it->type_name()),
-                         task, fmt::join(names, ", ")));
+             fmt::format("option {} = {}: expected a finite number", where, o.via.f64));
       }
-      *it = found->name;  // what the spec records: the name, not the server's path
-      path = found->path;
+      return;
+    case msgpack::type::ARRAY:
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        where += fmt::format("[{}]", i);
+        check_finite(o.via.array.ptr[i], where);
+        where.resize(n);
+      }
+      return;
+    case msgpack::type::MAP:
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& k = o.via.map.ptr[i].key;
+        where += k.type == msgpack::type::STR
+                     ? "." + std::string(k.via.str.ptr, std::min<size_t>(k.via.str.size, 64))
+                     : std::string(".?");
+        check_finite(o.via.map.ptr[i].val, where);
+        where.resize(n);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+std::optional<Env> Server::Impl::make_env(const msgpack::object& req, ReplyTo& to, Handler again) {
+  const std::string env_id = require_str(req, "env_id");
+  if (env_id.size() > kMaxEnvId) {  // no near-id search over megabytes, no echo of them
+    fail(ErrorCode::kUnknownEnv,
+         fmt::format("unknown environment id {}; registered: {}", quote_client_text(env_id),
+                     fmt::join(registry.ids(), ", ")));
+  }
+  nlohmann::json options = checked_options(req);
+  const std::string rid = registry.resolve(env_id);  // unknown_env, after the options' errors
+  const std::string task = registry.task_name(rid);
+  const OfferedScenario* found = nullptr;
+  std::string path;  // "" = the task's default
+  const auto it = options.find("scenario");
+  if (it == options.end() || it->is_null()) {
+    const std::string def =
+        std::filesystem::path(registry.default_scenario_path(rid)).lexically_normal().string();
+    for (const auto& s : scenarios) {
+      if (s.task == task && s.path == def) found = &s;
     }
-    if (const auto t = loaded.find({rid, path}); t != loaded.end()) return Env(t->second, options);
-    load_then(rid, path, found, req, to, again);
-    return std::nullopt;
-  }
-
-  // A request waiting for its task to load, to be handled again by `again` once it has.
-  struct Waiting {
-    std::shared_ptr<msgpack::object_handle> request;
-    ReplyTo to;
-    Handler again;
-  };
-
-  // Loads the task on the pool (once per key, however many requests wait for it), then handles
-  // the waiting requests again on the I/O thread; a file that changed since startup or does not
-  // load is invalid_option for each (the details go to the log, never to the client).
-  void load_then(const std::string& rid, const std::string& path, const OfferedScenario* offered,
-                 const msgpack::object& req, ReplyTo& to, Handler again) {
-    auto key = std::make_pair(rid, path);
-    auto [it, first] = loading.try_emplace(key);
-    it->second.push_back(
-        {std::make_shared<msgpack::object_handle>(msgpack::clone(req)), std::move(to), again});
-    ++pending;
-    if (!first) return;
-    asio::post(pool, [this, key, offered] {
-      std::shared_ptr<const Task> task;
-      std::optional<RequestError> error;
-      const std::string name = offered != nullptr ? offered->name : std::string("default");
-      try {
-        if (offered != nullptr && scenario_file_hash(offered->path) != offered->hash) {
-          throw Error(fmt::format("{}: its content changed since the server started (hash {})",
-                                  offered->path, offered->hash));
-        }
-        task = registry.task(key.first, key.second);
-      } catch (const std::exception& e) {
-        spdlog::error("scenario '{}' of {} cannot be loaded: {}", name, key.first, e.what());
-        error = RequestError{ErrorCode::kInvalidOption,
-                             fmt::format("scenario '{}' of {} is offered but cannot be loaded on "
-                                         "this server (its log says why)",
-                                         name, key.first)};
+  } else {
+    if (it->is_string()) {
+      const auto& want = it->get_ref<const std::string&>();
+      for (const auto& s : scenarios) {
+        if (s.task == task && s.name == want) found = &s;
       }
-      asio::post(io, [this, key, task, error] {
-        if (task) loaded.emplace(key, task);
-        auto node = loading.extract(key);
-        const detail::Transport::Burst burst(transport);  // one service for all the replies
-        for (Waiting& w : node.mapped()) {
-          --pending;
-          if (error) {
-            send(w.to, error_body(w.to.id, *error));
-          } else {
-            answer(w.to, [&] { (this->*w.again)(w.request->get(), w.to); });
-          }
-        }
-        maybe_finish();
-      });
-    });
+      for (const auto& s : scenarios) {
+        if (found == nullptr && s.task == task && s.hash == want) found = &s;
+      }
+    }
+    if (found == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& s : scenarios) {
+        if (s.task == task) names.push_back(s.name);
+      }
+      fail(ErrorCode::kInvalidOption,
+           fmt::format("option 'scenario' = {}: not a scenario this server offers for task "
+                       "'{}'; expected the name or content hash of one of: {} (see `list`)",
+                       it->is_string() ? quote_client_text(it->get_ref<const std::string&>())
+                                       : std::string(it->type_name()),
+                       task, fmt::join(names, ", ")));
+    }
+    *it = found->name;  // what the spec records: the name, not the server's path
+    path = found->path;
   }
+  if (const auto t = loaded.find({rid, path}); t != loaded.end()) return Env(t->second, options);
+  load_then(rid, path, found, req, to, again);
+  return std::nullopt;
+}
 
-  void op_stats(const msgpack::object&, ReplyTo& to) {
-    const ServerStats st = snapshot();
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 14);
+void Server::Impl::load_then(const std::string& rid, const std::string& path,
+                             const OfferedScenario* offered, const msgpack::object& req,
+                             ReplyTo& to, Handler again) {
+  auto key = std::make_pair(rid, path);
+  auto [it, first] = loading.try_emplace(key);
+  it->second.push_back(
+      {std::make_shared<msgpack::object_handle>(msgpack::clone(req)), std::move(to), again});
+  ++pending;
+  if (!first) return;
+  asio::post(pool, [this, key, offered] {
+    std::shared_ptr<const Task> task;
+    std::optional<RequestError> error;
+    const std::string name = offered != nullptr ? offered->name : std::string("default");
+    try {
+      if (offered != nullptr && scenario_file_hash(offered->path) != offered->hash) {
+        throw Error(fmt::format("{}: its content changed since the server started (hash {})",
+                                offered->path, offered->hash));
+      }
+      task = registry.task(key.first, key.second);
+    } catch (const std::exception& e) {
+      spdlog::error("scenario '{}' of {} cannot be loaded: {}", name, key.first, e.what());
+      error = RequestError{ErrorCode::kInvalidOption,
+                           fmt::format("scenario '{}' of {} is offered but cannot be loaded on "
+                                       "this server (its log says why)",
+                                       name, key.first)};
+    }
+    asio::post(io, [this, key, task, error] {
+      if (task) loaded.emplace(key, task);
+      auto node = loading.extract(key);
+      const detail::Transport::Burst burst(transport);  // one service for all the replies
+      for (Waiting& w : node.mapped()) {
+        --pending;
+        if (error) {
+          send(w.to, error_body(w.to.id, *error));
+        } else {
+          answer(w.to, [&] { (this->*w.again)(w.request->get(), w.to); });
+        }
+      }
+      maybe_finish();
+    });
+  });
+}
+
+void Server::Impl::op_stats(const msgpack::object&, ReplyTo& to) {
+  const ServerStats st = snapshot();
+  send_ok(to, 14, [&](Packer& pk) {
     put(pk, "sessions", st.sessions);
     put(pk, "requests", st.requests);
     put(pk, "errors", st.errors);
@@ -779,607 +579,180 @@ struct Server::Impl {
     put(pk, "refused_clients", st.refused_clients);
     put(pk, "user_calls", st.user_calls);
     put(pk, "user_fallbacks", st.user_fallbacks);
-    send(to, b);
-  }
+  });
+}
 
-  void op_spec(const msgpack::object& req, ReplyTo& to) {
-    const std::optional<Env> made = make_env(req, to, &Impl::op_spec);
-    if (!made) return;
-    const Env& env = *made;
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 2);
+void Server::Impl::op_spec(const msgpack::object& req, ReplyTo& to) {
+  const std::optional<Env> made = make_env(req, to, &Impl::op_spec);
+  if (!made) return;
+  const Env& env = *made;
+  send_ok(to, 2, [&](Packer& pk) {
     pack_str(pk, "spec");
     pack_spec(pk, env.spec());
     pack_str(pk, "scenarios");
     pack_scenarios(pk, env.task().name());
-    send(to, b);
-  }
+  });
+}
 
-  void op_make(const msgpack::object& req, ReplyTo& to) {
-    const bool act_features = optional_bool(req, "act_features");
-    std::optional<Env> env = make_env(req, to, &Impl::op_make);
-    if (!env) return;
-    auto s = add_session(std::move(*env), act_features);
-    spdlog::debug("session {} made ({})", s->id, s->env.task().id());
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 2);
+void Server::Impl::op_make(const msgpack::object& req, ReplyTo& to) {
+  const bool act_features = optional_bool(req, "act_features");
+  std::optional<Env> env = make_env(req, to, &Impl::op_make);
+  if (!env) return;
+  auto s = add_session(std::move(*env), act_features);
+  spdlog::debug("session {} made ({})", s->id, s->env.task().id());
+  send_ok(to, 2, [&](Packer& pk) {
     pack_str(pk, "session");
     pack_str(pk, s->id);
     pack_str(pk, "spec");
     pack_spec(pk, s->env.spec());  // nothing is in flight on a session just made
-    send(to, b);
-  }
+  });
+}
 
-  void op_reset(const msgpack::object& req, ReplyTo& to) {
-    auto s = find_session(req);
-    std::optional<uint64_t> seed;
-    if (const auto* sv = find_key(req, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
-      if (sv->type != msgpack::type::POSITIVE_INTEGER) {
-        fail(ErrorCode::kWrongType,
-             fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
-      }
-      seed = sv->via.u64;
-    }
-    nlohmann::json options = checked_options(req);
-    const auto id = to.id;
-    on_session(s, std::move(to), [seed, options = std::move(options), id](Session& sess) {
-      const ResetResult r = sess.env.reset(seed, options);
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, id, true, 3);
-      pack_str(pk, "obs");
-      pack_obs(pk, r.obs, sess.act_features);
-      pack_str(pk, "seed");
-      pk.pack_uint64(r.seed);
-      pack_str(pk, "info");
-      pk.pack_map(0);
-      return b;
-    });
-  }
-
-  void op_step(const msgpack::object& req, ReplyTo& to) {
-    auto s = find_session(req);
-    Action action = decode_action(require(req, "action"), "field 'action'");
-    const auto id = to.id;
-    on_session(s, std::move(to), [this, action = std::move(action), id](Session& sess) {
-      const StepResult r = sess.env.step(action);
-      count_step(r);
-      msgpack::sbuffer b;
-      Packer pk(b);
-      begin_reply(pk, id, true, 5);
-      pack_step_fields(pk, sess.env.task(), r, sess.act_features);
-      return b;
-    });
-  }
-
-  void op_fork(const msgpack::object& req, ReplyTo& to) {
-    auto s = find_session(req);
-    if (sessions.size() >= opt.max_sessions) {
-      fail(ErrorCode::kTooManySessions,
-           fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
-                       opt.max_sessions));
-    }
-    if (!s->pooled) {
-      auto copy = add_session(s->env.clone(), s->act_features);
-      send(to, session_reply(to.id, copy->id));
-      return;
-    }
-    ++s->in_flight;
-    ++pending;
-    asio::post(*s->strand, [this, s, to = std::move(to)]() mutable {
-      auto env = std::make_shared<Env>(s->env.clone());
-      asio::post(io, [this, s, env, to = std::move(to)]() mutable {
-        --s->in_flight;
-        --pending;
-        send(to, guarded(to.id, [&] {
-               return session_reply(to.id, add_session(std::move(*env), s->act_features)->id);
-             }));
-        maybe_finish();
-      });
-    });
-  }
-
-  void op_close(const msgpack::object& req, ReplyTo& to) {
-    auto s = find_session(req);
-    sessions.erase(s->id);  // requests already queued on its strand still complete
-    n_sessions = sessions.size();
-    s->closed = true;
-    // Until the replies before this one are out, later requests naming it wait their turn.
-    if (!s->replies.empty()) draining.emplace(s->id, s);
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, to.id, true, 0);
-    send(to, b);
-  }
-
-  static msgpack::sbuffer session_reply(const std::optional<uint64_t>& id,
-                                        const std::string& session) {
-    msgpack::sbuffer b;
-    Packer pk(b);
-    begin_reply(pk, id, true, 1);
-    pack_str(pk, "session");
-    pack_str(pk, session);
-    return b;
-  }
-
-  // One step_many item, packed: {ok, obs, reward, terminated, truncated, info} or {ok, error}.
-  std::string step_item(Session& s, const Action& action) {
-    msgpack::sbuffer b;
-    Packer pk(b);
-    try {
-      const StepResult r = s.env.step(action);
-      count_step(r);
-      pk.pack_map(6);
-      pack_str(pk, "ok");
-      pk.pack_true();
-      pack_step_fields(pk, s.env.task(), r, s.act_features);
-    } catch (const std::exception& e) {
-      b.clear();
-      error_item(pk, classify(e));
-    }
-    return std::string(b.data(), b.size());
-  }
-
-  void error_item(Packer& pk, const RequestError& e) {
-    ++n_errors;
-    pk.pack_map(2);
-    pack_str(pk, "ok");
-    pk.pack_false();
-    pack_str(pk, "error");
-    pack_error_map(pk, e);
-  }
-
-  void op_step_many(const msgpack::object& req, ReplyTo& to) {
-    const auto& steps = batch_items(req, "steps");
-    if (soa_layout(req)) {
-      run_soa(
-          steps, "steps", SoaReply::Kind::kStep, to,
-          [](const msgpack::object& item, size_t i) {
-            const auto& action = require(item, "action");
-            try {  // the item's name is formatted only for an error message
-              return decode_action(action, "action");
-            } catch (const RequestError&) {
-              return decode_action(action, fmt::format("steps[{}].action", i));
-            }
-          },
-          [this](Session& s, const Action& action, SoaReply& reply, size_t i, StepResult& r,
-                 std::vector<float>& scratch) {
-            s.env.step_into(action, soa_view(s, reply, i, scratch), r);
-            store_row(s, reply, i, scratch);
-            count_step(r);
-            reply.set_turn(i, r.obs.turn);
-            reply.set_step(i, r.reward, r.terminated, r.truncated);
-          });
-      return;
-    }
-    const size_t n = steps.via.array.size;
-    auto batch = std::make_shared<Batch>();
-    batch->items.resize(n);
-    batch->remaining = 1;  // released after the loop
-    for (size_t i = 0; i < n; ++i) {
-      const auto& item = steps.via.array.ptr[i];
-      std::shared_ptr<Session> s;
-      Action action;
-      try {
-        if (item.type != msgpack::type::MAP) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("steps[{}]: expected map {{session, action}}, got {}", i,
-                           type_name(item)));
-        }
-        s = find_session(item);
-        action = decode_action(require(item, "action"), fmt::format("steps[{}].action", i));
-      } catch (const RequestError& e) {
-        msgpack::sbuffer b;
-        Packer pk(b);
-        error_item(pk, e);
-        batch->items[i].assign(b.data(), b.size());
-        continue;
-      }
-      if (!s->pooled) {
-        batch->items[i] = step_item(*s, action);
-        continue;
-      }
-      ++batch->remaining;
-      ++s->in_flight;
-      ++pending;
-      asio::post(*s->strand, [this, s, batch, i, action = std::move(action)]() {
-        batch->items[i] = step_item(*s, action);  // distinct slot per item: no race
-        asio::post(io, [this, s, batch]() {
-          --s->in_flight;
-          --pending;
-          s->last_used = now_ns();
-          if (--batch->remaining == 0) finish_batch(*batch);
-          maybe_finish();
-        });
-      });
-    }
-    batch->to = std::move(to);
-    if (--batch->remaining == 0) finish_batch(*batch);
-  }
-
-  // ---- batches: reset_many and the structure-of-arrays layout (docs/throughput.md) ----
-
-  // The array field `key` of a batch request, within max_batch.
-  const msgpack::object& batch_items(const msgpack::object& req, std::string_view key) const {
-    const auto& items = require(req, key);
-    if (items.type != msgpack::type::ARRAY) {
+void Server::Impl::op_reset(const msgpack::object& req, ReplyTo& to) {
+  auto s = find_session(req);
+  std::optional<uint64_t> seed;
+  if (const auto* sv = find_key(req, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
+    if (sv->type != msgpack::type::POSITIVE_INTEGER) {
       fail(ErrorCode::kWrongType,
-           fmt::format("field '{}': expected array, got {}", key, type_name(items)));
+           fmt::format("field 'seed': expected an unsigned integer, got {}", type_name(*sv)));
     }
-    if (items.via.array.size > opt.max_batch) {
-      fail(ErrorCode::kTooLarge, fmt::format("'{}' has {} items; the limit is {} (max_batch)", key,
-                                             items.via.array.size, opt.max_batch));
-    }
-    return items;
+    seed = sv->via.u64;
   }
-
-  // `layout` of a batch reply (capability "soa"): absent, nil or "items" is the per-session
-  // form; "soa" the structure-of-arrays one.
-  static bool soa_layout(const msgpack::object& req) {
-    const auto* v = find_key(req, "layout");
-    if (v == nullptr || v->type == msgpack::type::NIL) return false;
-    if (v->type == msgpack::type::STR) {
-      const std::string_view layout(v->via.str.ptr, v->via.str.size);
-      if (layout == "soa") return true;
-      if (layout == "items") return false;
-    }
-    fail(ErrorCode::kWrongType,
-         fmt::format("field 'layout': expected \"items\" or \"soa\", got {}",
-                     v->type == msgpack::type::STR
-                         ? quote_client_text({v->via.str.ptr, v->via.str.size})
-                         : std::string(type_name(*v))));
-  }
-
-  static SoaShape shape_of(const Session& s) {
-    return {static_cast<uint32_t>(s.env.num_features()), static_cast<uint32_t>(s.env.num_acts()),
-            static_cast<uint32_t>(s.env.num_act_features()), s.act_features};
-  }
-
-  // Row i of `reply` as an ObservationView: the mask in place, the floats in `scratch` (aligned;
-  // the reply's blocks are not), copied in by store_row once written.
-  static ObservationView soa_view(const Session& s, SoaReply& reply, size_t i,
-                                  std::vector<float>& scratch) {
-    const size_t f = static_cast<size_t>(s.env.num_features());
-    const size_t ak =
-        static_cast<size_t>(s.env.num_acts()) * static_cast<size_t>(s.env.num_act_features());
-    scratch.resize(f + ak);
-    return {std::span<float>(scratch).first(f), std::span<float>(scratch).subspan(f, ak),
-            reply.action_mask(i)};
-  }
-  static void store_row(const Session& s, SoaReply& reply, size_t i,
-                        const std::vector<float>& scratch) {
-    const size_t f = static_cast<size_t>(s.env.num_features());
-    const std::span<const float> all(scratch);
-    reply.store_floats(i, all.first(f),
-                       s.act_features ? all.subspan(f) : std::span<const float>());
-  }
-
-  // An SoA batch in flight. Items are written into `reply` in order; once an item goes to the
-  // pool, the variable parts (text, info, error) of it and every later item wait in `slots`
-  // until the items before them are in.
-  struct SoaBatch {
-    struct Slot {
-      bool ready = false;
-      std::optional<RequestError> error;
-      StepResult r;
-      const Task* task = nullptr;
-    };
-    SoaBatch(SoaReply::Kind kind, const std::optional<uint64_t>& id, size_t n,
-             const SoaShape& shape)
-        : reply(kind, id, n, shape) {}
-    ReplyTo to;
-    SoaReply reply;
-    std::vector<Slot> slots;  // empty until an item goes to the pool
-    size_t remaining = 1;     // I/O thread only; released after the loop
-  };
-
-  void soa_emit(SoaReply& reply, size_t i, const std::optional<RequestError>& error,
-                const StepResult& r, const Task* task) {
-    if (error) {
-      ++n_errors;
-      reply.add_error(i, *error);
-    } else {
-      reply.add_result(r.obs.text, task, &r.info);
-    }
-  }
-
-  void soa_drain(SoaBatch& b) {
-    while (b.reply.added() < b.slots.size() && b.slots[b.reply.added()].ready) {
-      const size_t i = b.reply.added();
-      auto& slot = b.slots[i];
-      soa_emit(b.reply, i, slot.error, slot.r, slot.task);
-      slot = {};  // frees the item's text and info
-    }
-  }
-
-  void soa_finish(SoaBatch& b) {
-    soa_drain(b);
-    send(b.to, guarded(b.to.id, [&] { return b.reply.finish(); }));
-  }
-
-  // A batch in SoA form: parse(item, i) -> Args validates an item (throws RequestError); work(
-  // session, args, reply, i, result, scratch) runs it, writing row i and filling `result` (text,
-  // info). Items run as in the per-session form (inline, or on their session's strand).
-  template <class Parse, class Work>
-  void run_soa(const msgpack::object& items, std::string_view key, SoaReply::Kind kind, ReplyTo& to,
-               Parse&& parse, Work work) {
-    const size_t n = items.via.array.size;
-    // The batch's shape: that of the first item naming a live session.
-    SoaShape shape;
-    for (size_t i = 0; i < n; ++i) {
-      const auto* sv = find_key(items.via.array.ptr[i], "session");
-      if (sv == nullptr || sv->type != msgpack::type::STR) continue;
-      const auto it = sessions.find(std::string_view(sv->via.str.ptr, sv->via.str.size));
-      if (it == sessions.end()) continue;
-      shape = shape_of(*it->second);
-      break;
-    }
-    auto batch = std::make_shared<SoaBatch>(kind, to.id, n, shape);
-    StepResult& r = soa_result;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& item = items.via.array.ptr[i];
-      std::shared_ptr<Session> s;
-      std::optional<RequestError> error;
-      using Args = std::decay_t<decltype(parse(item, i))>;
-      std::optional<Args> args;
-      try {
-        if (item.type != msgpack::type::MAP) {
-          fail(ErrorCode::kWrongType, fmt::format("{}[{}]: expected map {{session, ...}}, got {}",
-                                                  key, i, type_name(item)));
-        }
-        s = find_session(item);
-        if (const SoaShape own = shape_of(*s); !(own == shape)) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("{}[{}]: session {} has {} features, {} acts, {} act features{}; this "
-                           "SoA batch has {}, {}, {}{} (one batch, one shape)",
-                           key, i, s->id, own.features, own.acts, own.act_features_per_act,
-                           own.act_features ? " (sent)" : "", shape.features, shape.acts,
-                           shape.act_features_per_act, shape.act_features ? " (sent)" : ""));
-        }
-        args.emplace(parse(item, i));
-      } catch (const RequestError& e) {
-        error = e;
-      }
-      if (!error && !s->pooled) {
-        try {
-          work(*s, *args, batch->reply, i, r, soa_scratch);
-          batch->reply.set_ok(i);
-        } catch (const std::exception& e) {
-          error = classify(e);
-          if (error->code == ErrorCode::kInternal) spdlog::error("internal error: {}", e.what());
-        }
-      }
-      if (error || !s->pooled) {
-        if (batch->slots.empty()) {
-          soa_emit(batch->reply, i, error, r, s ? &s->env.task() : nullptr);
-        } else {
-          auto& slot = batch->slots[i];
-          slot.error = std::move(error);
-          if (!slot.error) {
-            slot.r = r;
-            slot.task = &s->env.task();
-          }
-          slot.ready = true;
-        }
-        continue;
-      }
-      if (batch->slots.empty()) batch->slots.resize(n);
-      ++batch->remaining;
-      ++s->in_flight;
-      ++pending;
-      asio::post(*s->strand, [this, s, batch, i, work, args = std::move(*args)]() mutable {
-        auto& slot = batch->slots[i];  // distinct slot and row per item: no race
-        thread_local std::vector<float> scratch;
-        try {
-          work(*s, args, batch->reply, i, slot.r, scratch);
-          batch->reply.set_ok(i);
-          slot.task = &s->env.task();
-        } catch (const std::exception& e) {
-          slot.error = classify(e);
-          if (slot.error->code == ErrorCode::kInternal)
-            spdlog::error("internal error: {}", e.what());
-        }
-        asio::post(io, [this, s, batch, i]() {
-          batch->slots[i].ready = true;
-          --s->in_flight;
-          --pending;
-          s->last_used = now_ns();
-          if (--batch->remaining == 0) {
-            soa_finish(*batch);
-          } else {
-            soa_drain(*batch);
-          }
-          maybe_finish();
-        });
-      });
-    }
-    batch->to = std::move(to);
-    if (--batch->remaining == 0) soa_finish(*batch);
-  }
-
-  struct ResetArgs {
-    std::optional<uint64_t> seed;
-    nlohmann::json options;
-  };
-
-  static ResetArgs reset_args(const msgpack::object& item, std::string_view where) {
-    ResetArgs a;
-    if (const auto* sv = find_key(item, "seed"); sv != nullptr && sv->type != msgpack::type::NIL) {
-      if (sv->type != msgpack::type::POSITIVE_INTEGER) {
-        fail(ErrorCode::kWrongType,
-             fmt::format("{}.seed: expected an unsigned integer, got {}", where, type_name(*sv)));
-      }
-      a.seed = sv->via.u64;
-    }
-    if (find_key(item, "options") != nullptr) a.options = checked_options(item);
-    return a;
-  }
-
-  // reset_many: `resets` [{session, seed?, options?}]; per item as `reset`, in one message.
-  void op_reset_many(const msgpack::object& req, ReplyTo& to) {
-    const auto& resets = batch_items(req, "resets");
-    if (soa_layout(req)) {
-      run_soa(
-          resets, "resets", SoaReply::Kind::kReset, to,
-          [](const msgpack::object& item, size_t i) {
-            try {  // the item's name is formatted only for an error message
-              return reset_args(item, "item");
-            } catch (const RequestError&) {
-              return reset_args(item, fmt::format("resets[{}]", i));
-            }
-          },
-          [](Session& s, const ResetArgs& a, SoaReply& reply, size_t i, StepResult& r,
-             std::vector<float>& scratch) {
-            uint64_t seed = 0;
-            r.obs.text = s.env.reset_episode(
-                a.seed, a.options.is_null() ? nlohmann::json::object() : a.options, &seed);
-            s.env.observe_into(soa_view(s, reply, i, scratch));
-            store_row(s, reply, i, scratch);
-            reply.set_turn(i, s.env.turn());
-            reply.set_seed(i, seed);
-          });
-      return;
-    }
-    const size_t n = resets.via.array.size;
-    auto batch = std::make_shared<Batch>();
-    batch->items.resize(n);
-    batch->remaining = 1;  // released after the loop
-    const auto reset_item = [this](Session& s, const ResetArgs& a) {
-      msgpack::sbuffer b;
-      Packer pk(b);
-      try {
-        const ResetResult r =
-            s.env.reset(a.seed, a.options.is_null() ? nlohmann::json::object() : a.options);
-        pk.pack_map(4);
-        pack_str(pk, "ok");
-        pk.pack_true();
-        pack_str(pk, "obs");
-        pack_obs(pk, r.obs, s.act_features);
-        pack_str(pk, "seed");
-        pk.pack_uint64(r.seed);
-        pack_str(pk, "info");
-        pk.pack_map(0);
-      } catch (const std::exception& e) {
-        b.clear();
-        error_item(pk, classify(e));
-      }
-      return std::string(b.data(), b.size());
-    };
-    for (size_t i = 0; i < n; ++i) {
-      const auto& item = resets.via.array.ptr[i];
-      std::shared_ptr<Session> s;
-      ResetArgs args;
-      try {
-        if (item.type != msgpack::type::MAP) {
-          fail(ErrorCode::kWrongType,
-               fmt::format("resets[{}]: expected map {{session, seed?, options?}}, got {}", i,
-                           type_name(item)));
-        }
-        s = find_session(item);
-        args = reset_args(item, fmt::format("resets[{}]", i));
-      } catch (const RequestError& e) {
-        msgpack::sbuffer b;
-        Packer pk(b);
-        error_item(pk, e);
-        batch->items[i].assign(b.data(), b.size());
-        continue;
-      }
-      if (!s->pooled) {
-        batch->items[i] = reset_item(*s, args);
-        continue;
-      }
-      ++batch->remaining;
-      ++s->in_flight;
-      ++pending;
-      asio::post(*s->strand, [this, s, batch, i, reset_item, args = std::move(args)]() {
-        batch->items[i] = reset_item(*s, args);
-        asio::post(io, [this, s, batch]() {
-          --s->in_flight;
-          --pending;
-          s->last_used = now_ns();
-          if (--batch->remaining == 0) finish_batch(*batch);
-          maybe_finish();
-        });
-      });
-    }
-    batch->to = std::move(to);
-    if (--batch->remaining == 0) finish_batch(*batch);
-  }
-
-  void finish_batch(Batch& batch) {
+  nlohmann::json options = checked_options(req);
+  const auto id = to.id;
+  on_session(s, std::move(to), [seed, options = std::move(options), id](Session& sess) {
+    const ResetResult r = sess.env.reset(seed, options);
     msgpack::sbuffer b;
     Packer pk(b);
-    begin_reply(pk, batch.to.id, true, 1);
-    pack_str(pk, "results");
-    pk.pack_array(static_cast<uint32_t>(batch.items.size()));
-    for (const auto& item : batch.items) b.write(item.data(), item.size());
-    send(batch.to, b);
+    begin_reply(pk, id, true, 3);
+    pack_reset_fields(pk, r, sess.act_features);
+    return b;
+  });
+}
+
+void Server::Impl::op_step(const msgpack::object& req, ReplyTo& to) {
+  auto s = find_session(req);
+  Action action = decode_action(require(req, "action"), "field 'action'");
+  const auto id = to.id;
+  on_session(s, std::move(to), [this, action = std::move(action), id](Session& sess) {
+    const StepResult r = sess.env.step(action);
+    count_step(r);
+    msgpack::sbuffer b;
+    Packer pk(b);
+    begin_reply(pk, id, true, 5);
+    pack_step_fields(pk, sess.env.task(), r, sess.act_features);
+    return b;
+  });
+}
+
+void Server::Impl::op_fork(const msgpack::object& req, ReplyTo& to) {
+  auto s = find_session(req);
+  if (sessions.size() >= opt.max_sessions) {
+    fail(ErrorCode::kTooManySessions,
+         fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
+                     opt.max_sessions));
   }
-
-  // ---- lifetime ----
-
-  void reap() {
-    const int64_t limit = static_cast<int64_t>(opt.idle_timeout_s * 1e9);
-    const int64_t now = now_ns();
-    for (auto it = sessions.begin(); it != sessions.end();) {
-      if (it->second->in_flight == 0 && it->second->replies.empty() &&
-          now - it->second->last_used > limit) {
-        spdlog::debug("session {} reaped after {:.0f} s idle", it->first, opt.idle_timeout_s);
-        it = sessions.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    n_sessions = sessions.size();
+  if (!s->pooled) {
+    auto copy = add_session(s->env.clone(), s->act_features);
+    send(to, session_reply(to.id, copy->id));
+    return;
   }
-
-  void schedule_reaper() {
-    const double period = std::clamp(opt.idle_timeout_s / 4, 0.05, 1.0);
-    reaper.expires_after(std::chrono::microseconds(static_cast<int64_t>(period * 1e6)));
-    reaper.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || shutting_down) return;
-      reap();
-      transport.forget_idle_clients();
-      schedule_reaper();
+  ++s->in_flight;
+  ++pending;
+  asio::post(*s->strand, [this, s, to = std::move(to)]() mutable {
+    auto env = std::make_shared<Env>(s->env.clone());
+    asio::post(io, [this, s, env, to = std::move(to)]() mutable {
+      --s->in_flight;
+      --pending;
+      send(to, guarded(to.id, [&] {
+             return session_reply(to.id, add_session(std::move(*env), s->act_features)->id);
+           }));
+      maybe_finish();
     });
-  }
+  });
+}
 
-  void begin_shutdown() {
-    if (shutting_down) return;
-    spdlog::info("shutting down: answering {} request(s) in flight", pending);
-    shutting_down = true;
-    reaper.cancel();
-    signals.cancel();
-    maybe_finish();
-  }
+void Server::Impl::op_close(const msgpack::object& req, ReplyTo& to) {
+  auto s = find_session(req);
+  sessions.erase(s->id);  // requests already queued on its strand still complete
+  n_sessions = sessions.size();
+  s->closed = true;
+  // Until the replies before this one are out, later requests naming it wait their turn.
+  if (!s->replies.empty()) draining.emplace(s->id, s);
+  send_ok(to, 0, [](Packer&) {});
+}
 
-  void maybe_finish() {
-    if (!shutting_down || pending > 0 || transport.closed()) return;
-    transport.close();
-  }
+msgpack::sbuffer Server::Impl::session_reply(const std::optional<uint64_t>& id,
+                                             const std::string& session) {
+  msgpack::sbuffer b;
+  Packer pk(b);
+  begin_reply(pk, id, true, 1);
+  pack_str(pk, "session");
+  pack_str(pk, session);
+  return b;
+}
 
-  ServerStats snapshot() const {
-    ServerStats s;
-    s.sessions = n_sessions;
-    s.requests = n_requests;
-    s.errors = n_errors;
-    s.steps = n_steps;
-    s.user_calls = n_user_calls;
-    s.user_fallbacks = n_user_fallbacks;
-    s.uptime_s = std::chrono::duration<double>(Clock::now() - started).count();
-    const detail::TransportStats t = transport.stats();
-    s.clients_waiting = t.clients_waiting;
-    s.held_requests = t.held_requests;
-    s.held_bytes = t.held_bytes;
-    s.max_client_bytes = t.max_client_bytes;
-    s.overloaded = t.overloaded;
-    s.dropped = t.dropped;
-    s.refused_clients = t.refused_clients;
-    return s;
+// ---- lifetime ----
+
+void Server::Impl::reap() {
+  const int64_t limit = static_cast<int64_t>(opt.idle_timeout_s * 1e9);
+  const int64_t now = now_ns();
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    if (it->second->in_flight == 0 && it->second->replies.empty() &&
+        now - it->second->last_used > limit) {
+      spdlog::debug("session {} reaped after {:.0f} s idle", it->first, opt.idle_timeout_s);
+      it = sessions.erase(it);
+    } else {
+      ++it;
+    }
   }
-};
+  n_sessions = sessions.size();
+}
+
+void Server::Impl::schedule_reaper() {
+  const double period = std::clamp(opt.idle_timeout_s / 4, 0.05, 1.0);
+  reaper.expires_after(std::chrono::microseconds(static_cast<int64_t>(period * 1e6)));
+  reaper.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || shutting_down) return;
+    reap();
+    transport.forget_idle_clients();
+    schedule_reaper();
+  });
+}
+
+void Server::Impl::begin_shutdown() {
+  if (shutting_down) return;
+  spdlog::info("shutting down: answering {} request(s) in flight", pending);
+  shutting_down = true;
+  reaper.cancel();
+  signals.cancel();
+  maybe_finish();
+}
+
+void Server::Impl::maybe_finish() {
+  if (!shutting_down || pending > 0 || transport.closed()) return;
+  transport.close();
+}
+
+ServerStats Server::Impl::snapshot() const {
+  ServerStats s;
+  s.sessions = n_sessions;
+  s.requests = n_requests;
+  s.errors = n_errors;
+  s.steps = n_steps;
+  s.user_calls = n_user_calls;
+  s.user_fallbacks = n_user_fallbacks;
+  s.uptime_s = std::chrono::duration<double>(Clock::now() - started).count();
+  const detail::TransportStats t = transport.stats();
+  s.clients_waiting = t.clients_waiting;
+  s.held_requests = t.held_requests;
+  s.held_bytes = t.held_bytes;
+  s.max_client_bytes = t.max_client_bytes;
+  s.overloaded = t.overloaded;
+  s.dropped = t.dropped;
+  s.refused_clients = t.refused_clients;
+  return s;
+}
 
 Server::Server(const Registry& registry, ServerOptions o) {
   if (o.binds.empty()) throw InvalidOption("server: at least one --bind endpoint is required");

@@ -133,6 +133,54 @@ std::string quote_client_text(std::string_view s, size_t max_bytes) {
   return out;
 }
 
+// ---- requests ------------------------------------------------------------------------------
+
+Request decode_request(std::string_view bytes, size_t max_message_bytes,
+                       const std::function<void(const Request&)>& on_map) {
+  if (bytes.size() > max_message_bytes) {
+    fail(ErrorCode::kTooLarge,
+         fmt::format("request of {} bytes; the limit is {} (max_message_bytes)", bytes.size(),
+                     max_message_bytes));
+  }
+  Request r;
+  size_t offset = 0;
+  try {
+    const msgpack::unpack_limit limits(1u << 20, 1u << 16, max_message_bytes, max_message_bytes,
+                                       1u << 16, kMaxDepth);
+    r.handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("body is not a MessagePack value within limits: {}", e.what()));
+  }
+  if (offset != bytes.size()) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("{} trailing bytes after the request map", bytes.size() - offset));
+  }
+  const msgpack::object& req = r.body();
+  if (req.type != msgpack::type::MAP) {
+    fail(ErrorCode::kMalformed, fmt::format("body must be a map, got {}", type_name(req)));
+  }
+  const auto* id = find_key(req, "id");
+  if (id != nullptr && id->type == msgpack::type::POSITIVE_INTEGER) r.id = id->via.u64;
+  if (on_map) on_map(r);
+  check_utf8(req);  // so that no handler sees, and no message quotes, text that is not UTF-8
+  const auto* v = find_key(req, "v");
+  if (v == nullptr) fail(ErrorCode::kBadVersion, "field 'v' is required; expected 1");
+  if (v->type != msgpack::type::POSITIVE_INTEGER || v->via.u64 != kProtocolVersion) {
+    fail(ErrorCode::kBadVersion,
+         fmt::format("protocol version {}: this server speaks 1",
+                     v->type == msgpack::type::POSITIVE_INTEGER ? std::to_string(v->via.u64)
+                                                                : std::string(type_name(*v))));
+  }
+  if (id == nullptr) fail(ErrorCode::kMissingField, "field 'id' is required");
+  if (!r.id) {
+    fail(ErrorCode::kWrongType,
+         fmt::format("field 'id': expected an unsigned integer, got {}", type_name(*id)));
+  }
+  r.op = require_str(req, "op");
+  return r;
+}
+
 // ---- decoding request fields --------------------------------------------------------------
 
 const msgpack::object& require(const msgpack::object& req, std::string_view key) {
@@ -363,6 +411,15 @@ void pack_obs(Packer& pk, const Observation& o, bool act_features) {
   pk.pack_int32(o.turn);
 }
 
+void pack_reset_fields(Packer& pk, const ResetResult& r, bool act_features) {
+  pack_str(pk, "obs");
+  pack_obs(pk, r.obs, act_features);
+  pack_str(pk, "seed");
+  pk.pack_uint64(r.seed);
+  pack_str(pk, "info");
+  pk.pack_map(0);
+}
+
 void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool act_features) {
   pack_str(pk, "obs");
   pack_obs(pk, r.obs, act_features);
@@ -376,18 +433,27 @@ void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool ac
   InfoPacker::pack(pk, task, r.info);
 }
 
+namespace {
+
+// An error message as sent. Messages quote client text (checked UTF-8) and library text; never
+// send anything else: bytes that are not UTF-8 go out as \xNN.
+void pack_error_message(Packer& pk, std::string_view message) {
+  if (utf8_valid_prefix(message) == message.size()) {
+    pack_str(pk, message);
+  } else {
+    std::string q = quote_client_text(message, message.size());
+    pack_str(pk, std::string_view(q).substr(1, q.size() - 2));
+  }
+}
+
+}  // namespace
+
 void pack_error_map(Packer& pk, const RequestError& e) {
   pk.pack_map(2);
   pack_str(pk, "code");
   pack_str(pk, to_string(e.code));
   pack_str(pk, "message");
-  // Messages quote client text (checked UTF-8) and library text; never send anything else.
-  if (utf8_valid_prefix(e.message) == e.message.size()) {
-    pack_str(pk, e.message);
-  } else {
-    std::string q = quote_client_text(e.message, e.message.size());
-    pack_str(pk, std::string_view(q).substr(1, q.size() - 2));
-  }
+  pack_error_message(pk, e.message);
 }
 
 void begin_reply(Packer& pk, const std::optional<uint64_t>& id, bool ok, uint32_t fields) {
@@ -670,13 +736,7 @@ void SoaReply::add_error(size_t i, const RequestError& e) {
   pack_str(pk, "code");
   pack_str(pk, to_string(e.code));
   pack_str(pk, "message");
-  // as pack_error_map: only UTF-8 goes out
-  if (utf8_valid_prefix(e.message) == e.message.size()) {
-    pack_str(pk, e.message);
-  } else {
-    std::string q = quote_client_text(e.message, e.message.size());
-    pack_str(pk, std::string_view(q).substr(1, q.size() - 2));
-  }
+  pack_error_message(pk, e.message);
   ++n_errors_;
   ++added_;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,6 +44,27 @@ void check_utf8(const msgpack::object& o);
 // boundary, with the full size noted), bytes that are not UTF-8 written as \xNN.
 std::string quote_client_text(std::string_view s, size_t max_bytes = 64);
 
+// ---- requests ----
+
+// A request body that decode_request accepted.
+struct Request {
+  msgpack::object_handle handle;  // owns the decoded map
+  std::optional<uint64_t> id;     // field `id`, once it is an unsigned integer
+  std::string op;                 // field `op` (dispatch checks that the op exists)
+  const msgpack::object& body() const { return handle.get(); }
+};
+
+// Turns a request's raw bytes into a validated request, as the server does before it dispatches
+// one (docs/protocol.md "Requests"), each check in turn: at most `max_message_bytes` (too_large);
+// one MessagePack value within the unpack limits (kMaxDepth deep), with no trailing bytes, that is
+// a map (malformed); all its text UTF-8 (malformed); `v` the protocol version (bad_version); `id`
+// an unsigned integer (missing_field, wrong_type); `op` a string. Throws RequestError for the
+// first that fails. `on_map`, when given, runs as soon as the body is a map, before its fields are
+// checked, with `id` set when it is already valid: the server addresses its error replies with it
+// and keeps the reply's place among those about the sessions the request names.
+Request decode_request(std::string_view bytes, size_t max_message_bytes,
+                       const std::function<void(const Request&)>& on_map = {});
+
 // ---- request fields (each throws RequestError naming the field and what was expected) ----
 
 const msgpack::object& require(const msgpack::object& req, std::string_view key);
@@ -71,6 +93,8 @@ void put(Packer& pk, std::string_view key, double v);
 void put(Packer& pk, std::string_view key, uint64_t v);
 // The obs map; act_features adds the per-act features.
 void pack_obs(Packer& pk, const Observation& o, bool act_features);
+// obs, seed, info ({}): 3 key/value pairs.
+void pack_reset_fields(Packer& pk, const ResetResult& r, bool act_features);
 // obs, reward, terminated, truncated, info: 5 key/value pairs.
 void pack_step_fields(Packer& pk, const Task& task, const StepResult& r, bool act_features);
 
@@ -125,8 +149,7 @@ class SoaReply {
   // Where item i's observation arrays go. act_features is empty unless shape().act_features.
   // Copies row i's features and act features in (the blocks sit at any offset of the MessagePack
   // body, so rows are written with memcpy, never through float pointers).
-  void store_floats(size_t i, std::span<const float> features,
-                    std::span<const float> act_features);
+  void store_floats(size_t i, std::span<const float> features, std::span<const float> act_features);
   std::span<uint8_t> action_mask(size_t i);
   void set_ok(size_t i);
   void set_turn(size_t i, int turn);

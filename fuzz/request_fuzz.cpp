@@ -1,12 +1,12 @@
-// Fuzzes one raw request frame as the server decodes and validates it (bridge/server.cpp,
-// Impl::on_message and the op handlers), without sockets: the same unpack limits, then
-// bridge/server_wire.h's field readers, then what each op does with the fields on an environment
-// (make with the client's options; reset with its seed and options; step and step_many with its
-// actions on a live episode). Server::Impl is private, so this mirrors its decode steps line by
-// line (docs/fuzzing.md); the transport's envelope checks are covered by tests/bridge.
+// Fuzzes one raw request frame as the server decodes and validates it, without sockets: the
+// server's own decode_request (bridge/server_wire.h: size and unpack limits, a map, UTF-8, v, id,
+// op), then bridge/server_wire.h's field readers, then what each op does with the fields on an
+// environment (make with the client's options; reset with its seed and options; step and
+// step_many with its actions on a live episode). The transport's envelope checks are covered by
+// tests/bridge.
 //
 // Findings: an exception that the server would answer `internal` (classify() gives kInternal),
-// a crash or a sanitizer report.
+// an error reply whose message is not UTF-8, a crash or a sanitizer report.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -56,28 +56,10 @@ Env make_env(const msgpack::object& req) {
 }
 
 void handle(const uint8_t* data, size_t size) {
-  msgpack::object_handle handle;
-  size_t offset = 0;
-  try {
-    const msgpack::unpack_limit limits(1u << 20, 1u << 16, kMaxMessageBytes, kMaxMessageBytes,
-                                       1u << 16, kMaxDepth);
-    handle = msgpack::unpack(reinterpret_cast<const char*>(data), size, offset, nullptr, nullptr,
-                             limits);
-  } catch (const std::exception&) {
-    return;  // malformed
-  }
-  if (offset != size) return;
-  const msgpack::object& req = handle.get();
-  if (req.type != msgpack::type::MAP) return;
-  check_utf8(req);
-  const auto* v = find_key(req, "v");
-  if (v == nullptr || v->type != msgpack::type::POSITIVE_INTEGER ||
-      v->via.u64 != kProtocolVersion) {
-    return;
-  }
-  const auto* id = find_key(req, "id");
-  if (id == nullptr || id->type != msgpack::type::POSITIVE_INTEGER) return;
-  const std::string op = require_str(req, "op");
+  const Request request =
+      decode_request({reinterpret_cast<const char*>(data), size}, kMaxMessageBytes);
+  const msgpack::object& req = request.body();
+  const std::string& op = request.op;
 
   if (op == "make" || op == "spec") {
     optional_bool(req, "act_features");
@@ -124,7 +106,6 @@ void handle(const uint8_t* data, size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > kMaxMessageBytes) return 0;
   try {
     handle(data, size);
   } catch (const RequestError& e) {
