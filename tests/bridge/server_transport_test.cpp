@@ -19,6 +19,7 @@
 #include "bridge/codec.h"
 #include "bridge/server.h"
 #include "tasks/register_all.h"
+#include "tests/bridge/server_test_util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define COLLAB_TEST_ASAN 1
@@ -40,33 +41,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-class Running {
- public:
-  explicit Running(ServerOptions o) : server_(registry(), std::move(o)) {
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~Running() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string endpoint() const { return server_.endpoints().at(0); }
-  Server& server() { return server_; }
-
- private:
-  static const Registry& registry() {
-    spdlog::set_level(spdlog::level::warn);
-    return tasks::builtin_registry();
-  }
-  Server server_;
-  std::thread thread_;
-};
-
-ServerOptions opts(const std::string& bind) {
-  ServerOptions o;
-  o.binds = {bind};
-  o.threads = 2;
-  return o;
-}
+using test::opts;
+using test::Running;
 
 std::string ipc_path(const std::string& name) {
   return "ipc:///tmp/collabgym-delivery-" + name + "-" + std::to_string(getpid()) + ".sock";
