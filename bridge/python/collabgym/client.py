@@ -25,25 +25,15 @@ import numpy as np
 import zmq
 
 from .curve import (_EVENT_HANDSHAKE_FAILED_AUTH, _EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                    _EVENT_HANDSHAKE_FAILED_PROTOCOL, _setup_curve, load_curve_key)
+                    _EVENT_HANDSHAKE_FAILED_PROTOCOL, _setup_curve)
+from .curve import load_curve_key  # noqa: F401 (re-exported)
 from .errors import BadReply, CollabGymError, ServerTimeout, error_from_reply
 from .wire import (Action, SoaBatch, _decode_results, decode_obs, decode_soa, encode_action,
-                   offers_act_features, offers_soa)
+                   offers_act_features, offers_soa)  # noqa: F401 (some re-exported)
 
-__all__ = [
-    "PROTOCOL_VERSION",
-    "PROTOCOL_MINOR",
-    "DEFAULT_ENDPOINT",
-    "Action",
-    "Client",
-    "load_curve_key",
-    "encode_action",
-    "decode_obs",
-    "offers_act_features",
-    "offers_soa",
-    "SoaBatch",
-    "decode_soa",
-]
+# The wire codec (collabgym.wire) and CURVE keys (collabgym.curve) lived here before; their names
+# stay importable from collabgym.client.
+__all__ = ["PROTOCOL_VERSION", "PROTOCOL_MINOR", "DEFAULT_ENDPOINT", "Client"]
 
 #: The major version, sent as ``v`` on every request.
 PROTOCOL_VERSION = 1
