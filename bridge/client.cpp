@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "bridge/client_soa.h"
 #include "bridge/codec.h"
 #include "bridge/curve.h"
 
@@ -430,15 +431,7 @@ std::vector<Client::ResetOutcome> Client::reset_batch(const std::vector<std::str
   auto h = call("reset_many", 1, [&](Packer& pk) {
     pack_str(pk, "resets");
     pk.pack_array(static_cast<uint32_t>(sessions.size()));
-    for (size_t i = 0; i < sessions.size(); ++i) {
-      pk.pack_map(seeds.empty() ? 1 : 2);
-      pack_str(pk, "session");
-      pack_str(pk, sessions[i]);
-      if (!seeds.empty()) {
-        pack_str(pk, "seed");
-        pk.pack_uint64(seeds[i]);
-      }
-    }
+    detail::pack_reset_items(pk, sessions, seeds);
   });
   const auto& results = field(h, "results");
   if (results.type != msgpack::type::ARRAY || results.via.array.size != sessions.size()) {

@@ -148,6 +148,19 @@ SoaOffsets soa_layout(SoaBatch& out, size_t n) {
   return o;
 }
 
+void pack_reset_items(Packer& pk, std::span<const std::string> sessions,
+                      std::span<const uint64_t> seeds) {
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    pk.pack_map(seeds.empty() ? 1 : 2);
+    pack_str(pk, "session");
+    pack_str(pk, sessions[i]);
+    if (!seeds.empty()) {
+      pack_str(pk, "seed");
+      pk.pack_uint64(seeds[i]);
+    }
+  }
+}
+
 }  // namespace detail
 
 const nlohmann::json& SoaBatch::info() const {
@@ -190,15 +203,7 @@ uint64_t Client::send_reset_many_soa(std::span<const std::string> sessions,
   msgpack::sbuffer buf(64 + sessions.size() * 64);
   Packer pk(buf);
   pack_soa_header(pk, id, "reset_many", "resets", sessions.size());
-  for (size_t i = 0; i < sessions.size(); ++i) {
-    pk.pack_map(seeds.empty() ? 1 : 2);
-    pack_str(pk, "session");
-    pack_str(pk, sessions[i]);
-    if (!seeds.empty()) {
-      pack_str(pk, "seed");
-      pk.pack_uint64(seeds[i]);
-    }
-  }
+  detail::pack_reset_items(pk, sessions, seeds);
   send_body(buf);
   return id;
 }

@@ -1,8 +1,12 @@
-// Private to the client's SoA code (client_soa.cpp, remote_vector_env.cpp): where each field's
-// block lies in a SoaBatch's storage.
+// Private to the C++ client (client.cpp, client_soa.cpp, remote_vector_env.cpp): where each field's
+// block lies in a SoaBatch's storage, and the items of a reset_many request.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <msgpack.hpp>
+#include <span>
+#include <string>
 
 #include "bridge/client.h"
 
@@ -15,5 +19,10 @@ struct SoaOffsets {
 // Lays out `out`'s storage for N rows (every block 8-byte aligned), points its spans at the
 // blocks and returns their offsets.
 SoaOffsets soa_layout(SoaBatch& out, size_t n);
+
+// The items of a reset_many request, one {session, seed?} map each (seeds empty: no seeds), for
+// both reply layouts; the caller packs the list's header.
+void pack_reset_items(msgpack::packer<msgpack::sbuffer>& pk, std::span<const std::string> sessions,
+                      std::span<const uint64_t> seeds);
 
 }  // namespace collab::bridge::detail
