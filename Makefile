@@ -25,6 +25,7 @@ bench: build
 	$(BUILD)/bench/collab_bench_mr
 	$(BUILD)/bench/collab_bench_bridge
 	$(BUILD)/bench/collab_bench_learner
+	$(BUILD)/bench/collab_bench_optimizer
 	$(BUILD)/bench/collab_bench_soak
 
 # The test suite built with clang, AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer's
