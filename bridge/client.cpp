@@ -171,8 +171,7 @@ msgpack::object_handle Client::exchange(const msgpack::sbuffer& body, uint64_t i
   return std::move(receive(op, {id}).front());
 }
 
-namespace {
-// The envelope every request starts with: a map of `3 + n_fields` entries, then v, id and op.
+namespace detail {
 void pack_header(Packer& pk, uint64_t id, const char* op, uint32_t n_fields) {
   pk.pack_map(3 + n_fields);
   pack_str(pk, "v");
@@ -182,14 +181,14 @@ void pack_header(Packer& pk, uint64_t id, const char* op, uint32_t n_fields) {
   pack_str(pk, "op");
   pack_str(pk, op);
 }
-}  // namespace
+}  // namespace detail
 
 template <class Fill>
 msgpack::object_handle Client::call(const char* op, uint32_t n_fields, Fill&& fill) {
   const uint64_t id = next_id();
   msgpack::sbuffer buf;
   Packer pk(buf);
-  pack_header(pk, id, op, n_fields);
+  detail::pack_header(pk, id, op, n_fields);
   fill(pk);
   msgpack::object_handle h = exchange(buf, id, op);
   check_ok(h);
@@ -219,7 +218,7 @@ std::vector<msgpack::object_handle> Client::call_many(const char* op, size_t cou
     ids.push_back(id);
     buf.clear();
     Packer pk(buf);
-    pack_header(pk, id, op, n_fields);
+    detail::pack_header(pk, id, op, n_fields);
     fill(pk, i);
     send_body(buf);
   }

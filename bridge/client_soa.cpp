@@ -51,13 +51,7 @@ void copy_bin(uint8_t* dst, const msgpack::object* bin) {
 }
 
 void pack_soa_header(Packer& pk, uint64_t id, const char* op, const char* items, size_t n) {
-  pk.pack_map(5);
-  pack_str(pk, "v");
-  pk.pack_int32(kProtocolVersion);
-  pack_str(pk, "id");
-  pk.pack_uint64(id);
-  pack_str(pk, "op");
-  pack_str(pk, op);
+  detail::pack_header(pk, id, op, 2);
   pack_str(pk, "layout");
   pack_str(pk, "soa");
   pack_str(pk, items);

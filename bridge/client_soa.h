@@ -20,6 +20,10 @@ struct SoaOffsets {
 // blocks and returns their offsets.
 SoaOffsets soa_layout(SoaBatch& out, size_t n);
 
+// The envelope every request starts with: a map of `3 + n_fields` entries, then v, id and op.
+void pack_header(msgpack::packer<msgpack::sbuffer>& pk, uint64_t id, const char* op,
+                 uint32_t n_fields);
+
 // The items of a reset_many request, one {session, seed?} map each (seeds empty: no seeds), for
 // both reply layouts; the caller packs the list's header.
 void pack_reset_items(msgpack::packer<msgpack::sbuffer>& pk, std::span<const std::string> sessions,
