@@ -657,19 +657,15 @@ void Server::Impl::op_fork(const msgpack::object& req, ReplyTo& to) {
     send(to, session_reply(to.id, copy->id));
     return;
   }
-  ++s->in_flight;
-  ++pending;
-  asio::post(*s->strand, [this, s, to = std::move(to)]() mutable {
-    auto env = std::make_shared<Env>(s->env.clone());
-    asio::post(io, [this, s, env, to = std::move(to)]() mutable {
-      --s->in_flight;
-      --pending;
-      send(to, guarded(to.id, [&] {
-             return session_reply(to.id, add_session(std::move(*env), s->act_features)->id);
-           }));
-      maybe_finish();
-    });
-  });
+  // Cloned on the session's strand (after its queued steps), added on the I/O thread.
+  auto copy = std::make_shared<std::optional<Env>>();
+  on_strand(
+      s, [s, copy] { copy->emplace(s->env.clone()); },
+      [this, s, copy, to = std::move(to)]() mutable {
+        send(to, guarded(to.id, [&] {
+               return session_reply(to.id, add_session(std::move(**copy), s->act_features)->id);
+             }));
+      });
 }
 
 void Server::Impl::op_close(const msgpack::object& req, ReplyTo& to) {
