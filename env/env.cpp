@@ -429,6 +429,21 @@ void Env::set_rollout_policy(RolloutPolicy policy) {
   cfg_ = std::move(cfg);
 }
 
+namespace {
+
+// A float32 Box for spec(): its shape and the bounds of each feature (of each column, for act
+// features), null where a bound is infinite (JSON has no infinity).
+nlohmann::json box_json(std::vector<size_t> shape, const std::vector<FeatureRange>& ranges) {
+  nlohmann::json low = nlohmann::json::array(), high = nlohmann::json::array();
+  for (const FeatureRange& r : ranges) {
+    low.push_back(std::isfinite(r.low) ? nlohmann::json(r.low) : nlohmann::json(nullptr));
+    high.push_back(std::isfinite(r.high) ? nlohmann::json(r.high) : nlohmann::json(nullptr));
+  }
+  return {{"shape", std::move(shape)}, {"dtype", "float32"}, {"low", low}, {"high", high}};
+}
+
+}  // namespace
+
 nlohmann::json Env::make_spec() const {
   const auto& acts = task_->acts();
   const auto& feats = task_->feature_names();
@@ -445,8 +460,8 @@ nlohmann::json Env::make_spec() const {
       {"act_features", act_feats},
       {"action_space", {{"type", "masked_discrete"}, {"n", acts.size()}, {"text", true}}},
       {"observation_space",
-       {{"features", {{"shape", {feats.size()}}, {"dtype", "float32"}}},
-        {"act_features", {{"shape", {acts.size(), act_feats.size()}}, {"dtype", "float32"}}},
+       {{"features", box_json({feats.size()}, task_->feature_ranges())},
+        {"act_features", box_json({acts.size(), act_feats.size()}, task_->act_feature_ranges())},
         {"action_mask", {{"shape", {acts.size()}}, {"dtype", "uint8"}}},
         {"text", "string"},
         {"turn", "int"}}},

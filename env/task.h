@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,6 +38,18 @@ struct UserReply {
 struct Score {
   double task = 0;  // task metric in [0, 1]
   bool success = false;
+};
+
+// The closed interval [low, high] every value of one feature lies in, whatever the options and
+// the agent do; ±infinity where the task cannot bound it. Declared per feature (size F) and per
+// act-feature column (size K, the same for every act row); spec() publishes them as the bounds of
+// the observation's Boxes, and the conformance suite checks every observation against them.
+struct FeatureRange {
+  float low = -std::numeric_limits<float>::infinity();
+  float high = std::numeric_limits<float>::infinity();
+  static FeatureRange unit() { return {0.0f, 1.0f}; }  // shares, flags, used/allowed ratios
+  bool bounded() const { return low > -std::numeric_limits<float>::infinity() &&
+                                high < std::numeric_limits<float>::infinity(); }
 };
 
 // Text parsed into an act and what it carries (act == nullopt: the text means nothing here).
@@ -106,6 +119,14 @@ class Task {
     static const std::vector<std::string> kNone;
     return kNone;
   }
+  // The range of each feature (size F) and of each act-feature column (size K). Default:
+  // unbounded, which Gymnasium's checker warns about; the built-in tasks declare all of theirs.
+  virtual std::vector<FeatureRange> feature_ranges() const {
+    return std::vector<FeatureRange>(feature_names().size());
+  }
+  virtual std::vector<FeatureRange> act_feature_ranges() const {
+    return std::vector<FeatureRange>(act_feature_names().size());
+  }
   virtual int default_max_turns() const = 0;
 
   // The task's own episode options (split, noise…), declared once: the framework validates them,
@@ -169,9 +190,18 @@ class TaskBase : public Task {
   const std::vector<std::string>& feature_names() const final { return features_; }
   const std::vector<std::string>& act_feature_names() const final { return act_features_; }
   const OptionSpecs& options() const final { return options_; }
+  // The declared ranges; a task that declares none is unbounded (Task's default).
+  std::vector<FeatureRange> feature_ranges() const final {
+    return declared(feature_ranges_, features_.size(), "feature");
+  }
+  std::vector<FeatureRange> act_feature_ranges() const final {
+    return declared(act_feature_ranges_, act_features_.size(), "act feature");
+  }
 
  protected:
   std::vector<std::string> acts_, features_, act_features_;  // act_features_ empty: K = 0
+  // Parallel to features_ and act_features_ (or empty: unbounded).
+  std::vector<FeatureRange> feature_ranges_, act_feature_ranges_;
   OptionSpecs options_;
 
   virtual Action expert(const EpisodeT& ep, Rng& rng) const = 0;
@@ -184,6 +214,17 @@ class TaskBase : public Task {
                   typeid(ep).name() + ")");
     }
     return *e;
+  }
+
+ private:
+  std::vector<FeatureRange> declared(const std::vector<FeatureRange>& r, size_t n,
+                                     const char* what) const {
+    if (r.empty()) return std::vector<FeatureRange>(n);
+    if (r.size() != n) {
+      throw Error(id() + ": " + std::to_string(r.size()) + " " + what + " ranges declared for " +
+                  std::to_string(n) + " " + what + "s");
+    }
+    return r;
   }
 };
 

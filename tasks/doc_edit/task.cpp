@@ -18,6 +18,10 @@ DocEdit::DocEdit(Setup setup) : setup_(std::move(setup)) {
   features_.insert(features_.end(), {"turns_used", "drafted", "open_share"});
   act_features_ = {"is_ask",      "is_assume", "is_draft",        "is_finish",     "dim_open",
                    "dim_assumed", "dim_known", "dim_text_change", "open_dim_share"};
+  // Every feature is a flag or a share (turns of the patience, which ends the conversation;
+  // dim_text_change is 1 − mean BLEU-4 between renderings).
+  feature_ranges_.assign(features_.size(), FeatureRange::unit());
+  act_feature_ranges_.assign(act_features_.size(), FeatureRange::unit());
   options_ = {OptionSpec::choice("split", "train", {"train", "test", "all"},
                                  "which source documents the user brings")};
 }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "env/error.h"
 
 namespace collab::tasks::grocery {
@@ -23,6 +25,17 @@ Grocery::Grocery(Setup setup) : setup_(std::move(setup)) {
                    "store_current", "named",         "brand_match",      "size_match",
                    "exact_match",   "diet_conflict", "carried",          "price_share",
                    "over_budget",   "in_cart",       "quantity_match",   "named_missing_share"};
+  // Flags and shares in [0, 1]; cart_lines, budget_used, questions and objections are clipped
+  // to 2 (features.cpp), as is price_share among the act features.
+  feature_ranges_.assign(features_.size(), FeatureRange::unit());
+  for (const char* two : {"cart_lines", "budget_used", "questions", "objections"}) {
+    const auto at = std::find(features_.begin(), features_.end(), two) - features_.begin();
+    feature_ranges_[static_cast<size_t>(at)] = {0.0f, 2.0f};
+  }
+  act_feature_ranges_.assign(act_features_.size(), FeatureRange::unit());
+  act_feature_ranges_[static_cast<size_t>(
+      std::find(act_features_.begin(), act_features_.end(), "price_share") - act_features_.begin())] =
+      {0.0f, 2.0f};
   for (size_t i = 0; i < setup_.profiles.size(); ++i) {
     (setup_.profiles[i].split == Profile::Split::kTest ? test_ : train_).push_back(i);
     all_.push_back(i);

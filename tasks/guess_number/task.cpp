@@ -88,6 +88,10 @@ GuessNumber::GuessNumber(Setup setup) : setup_(std::move(setup)) {
   // Per act: is it the guess; the share of still-possible numbers for which the user would say
   // yes (for the guess: the chance its composed number is right); would the answer be new.
   act_features_ = {"is_guess", "yes_share", "informative"};
+  // Every feature is a share of the range, of the patience or of the wrong guesses allowed (the
+  // user stops at either limit), or a flag: all in [0, 1]. Gymnasium's Boxes use these bounds.
+  feature_ranges_.assign(features_.size(), FeatureRange::unit());
+  act_feature_ranges_.assign(act_features_.size(), FeatureRange::unit());
   // Declared once: the framework validates, fills defaults, and lists them in spec() and --help.
   options_ = {OptionSpec::choice("split", "train", {"train", "test", "all"},
                                  "which numbers the user may pick: even (train), odd (test), all")};

@@ -53,6 +53,13 @@ MathQa::MathQa(Setup setup) : setup_(std::move(setup)) {
   act_features_ = {"is_ask",  "is_confirm",   "is_answer", "slot_present",
                    "slot_clear", "slot_missing", "slot_blurred", "slot_unit_unclear",
                    "slot_hedged", "slot_asked", "unknown_share"};
+  // Flags and shares in [0, 1], but turns_used (turns / kMaxTurns), which the most patient
+  // persona's patience bounds: the user ends the conversation there.
+  feature_ranges_.assign(features_.size(), FeatureRange::unit());
+  int patience = kMaxTurns;
+  for (const auto& p : setup_.personas) patience = std::max(patience, p.patience);
+  feature_ranges_.back().high = static_cast<float>(patience) / static_cast<float>(kMaxTurns);
+  act_feature_ranges_.assign(act_features_.size(), FeatureRange::unit());
   for (size_t i = 0; i < setup_.problems.size(); ++i) {
     const auto split = setup_.problems[i].split;
     if (split != Problem::Split::kTest) train_.push_back(i);

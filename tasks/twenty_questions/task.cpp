@@ -37,6 +37,14 @@ TwentyQuestions::TwentyQuestions(Catalog catalog, int version)
     reader_ = std::make_shared<const Reader>(catalog_);
   }
   features_.insert(features_.end(), {"candidates_left", "questions_used", "wrong_guesses"});
+  // asked: 0/1; answer: -1 no, 0 unasked or sometimes, 1 yes; the three counts are shares of the
+  // catalog, of the patience and of the wrong guesses allowed (the user stops at either limit).
+  for (size_t a = 0; a < catalog_.attributes.size(); ++a) {
+    feature_ranges_.push_back(FeatureRange::unit());
+    feature_ranges_.push_back({-1.0f, 1.0f});
+  }
+  feature_ranges_.resize(features_.size(), FeatureRange::unit());
+  act_feature_ranges_.assign(act_features_.size(), FeatureRange::unit());  // flags and shares
   std::vector<std::string> personas;
   for (const auto& p : catalog_.personas) personas.push_back(p.name);
   options_ = {

@@ -50,7 +50,14 @@ def test_env_gets_act_features_by_default(server: Any, client: collabgym.Client)
             assert env.act_features is True and env.num_act_features == K
             space = env.observation_space["act_features"]
             assert space.shape == (A, K) and space.dtype == np.float32
-            assert np.all(np.isneginf(space.low)) and np.all(np.isposinf(space.high))
+            # each column's declared range, the same for every act row, finite
+            af = env.collab_spec["observation_space"]["act_features"]
+            assert len(af["low"]) == K and len(af["high"]) == K, env_id
+            assert np.array_equal(space.low[0], np.array(af["low"], np.float32)), env_id
+            assert np.array_equal(space.high[-1], np.array(af["high"], np.float32)), env_id
+            assert np.all(space.low == space.low[0]) and np.all(space.high == space.high[0])
+            assert np.all(np.isfinite(space.low)) and np.all(np.isfinite(space.high))
+            assert np.all(space.low <= space.high), env_id
             obs, _ = env.reset(seed=4)
             af = obs["act_features"]
             assert af.dtype == np.float32 and af.shape == (A, K), env_id

@@ -234,6 +234,67 @@ TEST_P(Conformance, ActFeaturesHaveTheSpecShapeAndAreDeterministic) {
   }
 }
 
+// Every observation lies in the bounds spec() publishes (Gymnasium's Boxes): each feature in its
+// declared range and each act-feature column in its own, for random, passive and expert play,
+// every persona the task offers, garbled text turns, and a turn limit far above the task's own
+// (so the user's patience, not the limit, bounds the counts).
+TEST_P(Conformance, FeaturesStayWithinTheDeclaredRanges) {
+  const Env probe = make();
+  const auto& spec = probe.spec();
+  const auto& fs = spec["observation_space"]["features"];
+  const auto& afs = spec["observation_space"]["act_features"];
+  const size_t F = spec["features"].size(), K = spec["act_features"].size();
+  ASSERT_EQ(fs["low"].size(), F);
+  ASSERT_EQ(fs["high"].size(), F);
+  ASSERT_EQ(afs["low"].size(), K);
+  ASSERT_EQ(afs["high"].size(), K);
+  const auto ranges = probe.task().feature_ranges();
+  const auto act_ranges = probe.task().act_feature_ranges();
+  for (size_t i = 0; i < F; ++i) {
+    EXPECT_TRUE(ranges[i].bounded()) << "a built-in task bounds every feature: " << spec["features"][i];
+    EXPECT_LE(ranges[i].low, ranges[i].high) << spec["features"][i];
+    EXPECT_EQ(fs["low"][i].get<float>(), ranges[i].low);
+  }
+  for (size_t k = 0; k < K; ++k) {
+    EXPECT_TRUE(act_ranges[k].bounded()) << spec["act_features"][k];
+    EXPECT_EQ(afs["high"][k].get<float>(), act_ranges[k].high);
+  }
+  std::vector<nlohmann::json> personas = {nullptr};
+  if (spec["options"].contains("persona")) {
+    for (const auto& p : spec["options"]["persona"]["choices"]) personas.push_back(p);
+  }
+  int observations = 0;
+  for (const char* who : {"random", "passive", "expert"}) {
+    auto agent = agents::make_agent(who);
+    for (size_t p = 0; p < personas.size(); ++p) {
+      nlohmann::json o = {{"reward", "terminal"}, {"max_turns", 200}};
+      if (!personas[p].is_null()) o["persona"] = personas[p];
+      Env env = make(o);
+      for (uint64_t seed = 0; seed < 12; ++seed) {
+        Observation obs = env.reset(seed * 31 + p).obs;
+        while (true) {
+          ++observations;
+          for (size_t i = 0; i < F; ++i) {
+            ASSERT_GE(obs.features[i], ranges[i].low) << who << " " << spec["features"][i];
+            ASSERT_LE(obs.features[i], ranges[i].high) << who << " " << spec["features"][i];
+          }
+          for (size_t j = 0; j < obs.act_features.size(); ++j) {
+            const auto& r = act_ranges[j % K];
+            ASSERT_GE(obs.act_features[j], r.low) << who << " " << spec["act_features"][j % K];
+            ASSERT_LE(obs.act_features[j], r.high) << who << " " << spec["act_features"][j % K];
+          }
+          if (env.done()) break;
+          Rng rng = agents::policy_rng(env);
+          Action a = agents::decide(*agent, env, obs, rng);
+          if (std::string(who) == "random" && env.turn() % 3 == 2) a = Action::from_text("hmm");
+          obs = env.step(a).obs;
+        }
+      }
+    }
+  }
+  EXPECT_GT(observations, 100);
+}
+
 TEST_P(Conformance, PoliciesAndActFeaturesAreBlindToTheHiddenGoal) {
   // Play the same act sequence from many seeds; wherever two episodes have the same dialogue so
   // far (opening and every reply) but different hidden goals, the expert and the passive policy

@@ -45,6 +45,8 @@ __all__ = [
     "action_space_from_spec",
     "observation_space_from_spec",
     "act_features_shape",
+    "feature_bounds",
+    "act_feature_bounds",
     "TEXT_CHARSET",
     "MAX_TEXT_LENGTH",
     "batched_action_space",
@@ -153,9 +155,10 @@ class MultiDiscrete(Space):
 
 
 class Box(Space):
-    """Real vectors of ``shape`` within ``[low, high]`` (bounds may be infinite)."""
+    """Real vectors of ``shape`` within ``[low, high]`` (scalars or arrays broadcast to
+    ``shape``; bounds may be infinite)."""
 
-    def __init__(self, low: float, high: float, shape: TypingTuple[int, ...],
+    def __init__(self, low: Any, high: Any, shape: TypingTuple[int, ...],
                  dtype: Any = np.float32, seed: Optional[int] = None) -> None:
         super().__init__(seed)
         self.shape = tuple(int(s) for s in shape)
@@ -330,6 +333,36 @@ def act_features_shape(spec: Mapping[str, Any]) -> TypingTuple[int, int]:
     return _n_acts(spec), len(spec.get("act_features") or [])
 
 
+def _bound_list(values: Any, n: int, infinite: float) -> np.ndarray:
+    """A spec's ``low`` or ``high`` list (``null`` for an infinite bound) as ``n`` float32s;
+    infinite throughout when the spec has none (servers before bounds were published)."""
+    if not isinstance(values, (list, tuple)) or len(values) != n:
+        return np.full((n,), infinite, dtype=np.float32)
+    return np.array([infinite if v is None else float(v) for v in values], dtype=np.float32)
+
+
+def feature_bounds(spec: Mapping[str, Any]) -> TypingTuple[np.ndarray, np.ndarray]:
+    """``(low, high)`` of the ``features`` Box, shape ``(F,)``, from the spec's
+    ``observation_space.features`` (each task declares the range of every feature)."""
+    obs = spec.get("observation_space") or {}
+    box = obs.get("features") if isinstance(obs, Mapping) else None
+    box = box if isinstance(box, Mapping) else {}
+    n = _n_features(spec)
+    return _bound_list(box.get("low"), n, -np.inf), _bound_list(box.get("high"), n, np.inf)
+
+
+def act_feature_bounds(spec: Mapping[str, Any]) -> TypingTuple[np.ndarray, np.ndarray]:
+    """``(low, high)`` of the ``act_features`` Box, shape ``(A, K)``: the spec declares one range
+    per column (per act feature), the same for every act row."""
+    obs = spec.get("observation_space") or {}
+    box = obs.get("act_features") if isinstance(obs, Mapping) else None
+    box = box if isinstance(box, Mapping) else {}
+    shape = act_features_shape(spec)
+    low = _bound_list(box.get("low"), shape[1], -np.inf)
+    high = _bound_list(box.get("high"), shape[1], np.inf)
+    return np.broadcast_to(low, shape).copy(), np.broadcast_to(high, shape).copy()
+
+
 def action_space_from_spec(spec: Mapping[str, Any]) -> Any:
     """``Discrete(A)`` for the act channel (gymnasium's when available)."""
     n = _n_acts(spec)
@@ -340,29 +373,33 @@ def action_space_from_spec(spec: Mapping[str, Any]) -> Any:
 
 def observation_space_from_spec(spec: Mapping[str, Any], act_features: bool = False) -> Any:
     """``Dict(text, features, action_mask, turn)``, plus ``act_features`` (a float32 ``Box`` of
-    shape ``(A, K)``, unbounded) when ``act_features``; gymnasium's spaces when available."""
+    shape ``(A, K)``) when ``act_features``; gymnasium's spaces when available. The Boxes' bounds
+    are the ranges the task declares (:func:`feature_bounds`, :func:`act_feature_bounds`)."""
     n_feat, n_acts = _n_features(spec), _n_acts(spec)
+    f_low, f_high = feature_bounds(spec)
     max_turns = int(spec.get("max_turns") or 0)
     turn_n = max_turns + 1 if max_turns > 0 else 2**31 - 1
     if _gym_spaces is not None:
         sp = _gym_spaces
         spaces = {
             "text": UnicodeText(MAX_TEXT_LENGTH),
-            "features": sp.Box(-np.inf, np.inf, (n_feat,), np.float32),
+            "features": sp.Box(f_low, f_high, (n_feat,), np.float32),
             "action_mask": sp.MultiBinary(n_acts),
             "turn": sp.Discrete(turn_n),
         }
         if act_features:
-            spaces["act_features"] = sp.Box(-np.inf, np.inf, act_features_shape(spec), np.float32)
+            spaces["act_features"] = sp.Box(*act_feature_bounds(spec), act_features_shape(spec),
+                                            np.float32)
         return sp.Dict(spaces)
     spaces = {
         "text": Text(MAX_TEXT_LENGTH),
-        "features": Box(-np.inf, np.inf, (n_feat,), np.float32),
+        "features": Box(f_low, f_high, (n_feat,), np.float32),
         "action_mask": MultiBinary(n_acts),
         "turn": Discrete(turn_n),
     }
     if act_features:
-        spaces["act_features"] = Box(-np.inf, np.inf, act_features_shape(spec), np.float32)
+        spaces["act_features"] = Box(*act_feature_bounds(spec), act_features_shape(spec),
+                                     np.float32)
     return Dict(spaces)
 
 
@@ -382,7 +419,9 @@ def batched_observation_space(single: Any, num_envs: int) -> Any:
     spaces = {}
     for key, space in single.spaces.items():
         if isinstance(space, Box):
-            spaces[key] = Box(-np.inf, np.inf, (num_envs,) + space.shape, space.dtype)
+            spaces[key] = Box(np.broadcast_to(space.low, (num_envs,) + space.shape),
+                              np.broadcast_to(space.high, (num_envs,) + space.shape),
+                              (num_envs,) + space.shape, space.dtype)
         elif isinstance(space, MultiBinary):
             spaces[key] = Box(0, 1, (num_envs, space.n), np.uint8)
         elif isinstance(space, Discrete):
