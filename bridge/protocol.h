@@ -22,10 +22,17 @@ inline constexpr int kProtocolVersion = 1;
 // per-client limits (error "overloaded", hello.limits.max_in_flight / max_queued_bytes).
 // 3: scenarios offered by name and hash (list/spec `scenarios`), floats always float64, strict
 // UTF-8, the envelope limit. 4: structure-of-arrays batch replies (capability "soa":
-// `layout: "soa"` on step_many and reset_many) and the op reset_many.
-inline constexpr int kProtocolMinor = 4;
+// `layout: "soa"` on step_many and reset_many) and the op reset_many. 5: spec.observation_space
+// bounds (`low`, `high`) and the documented decoder limits.
+inline constexpr int kProtocolMinor = 5;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
+// Container limits of the request decoder (docs/protocol.md "Limits"): a body holding a longer
+// array, a bigger map or a longer ext value is `malformed`. Strings and bins are bounded only by
+// max_message_bytes. No legitimate request comes near them: `steps` is capped by max_batch.
+inline constexpr uint32_t kMaxArrayItems = 1u << 20;  // elements of one array
+inline constexpr uint32_t kMaxMapEntries = 1u << 16;  // key/value pairs of one map
+inline constexpr uint32_t kMaxExtBytes = 1u << 16;    // bytes of one ext value
 // Limits on a request's envelope: the frames between the routing id a ROUTER adds and the body
 // (docs/protocol.md "Transport"). A request beyond either is answered `too_large`, unread, and its
 // reply carries only the routing id and the empty delimiter (when the client sent one).

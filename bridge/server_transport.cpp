@@ -65,8 +65,8 @@ std::string key_of(const std::vector<zmq::message_t>& envelope) {
 // The request id of a body, if it is a map with an unsigned `id` (nil otherwise).
 std::optional<uint64_t> peek_id(const zmq::message_t& body) {
   try {
-    const msgpack::unpack_limit limits(1u << 20, 1u << 16, body.size(), body.size(), 1u << 16,
-                                       kMaxDepth);
+    const msgpack::unpack_limit limits(kMaxArrayItems, kMaxMapEntries, body.size(), body.size(),
+                                       kMaxExtBytes, kMaxDepth);
     const auto h = msgpack::unpack(static_cast<const char*>(body.data()), body.size(), nullptr,
                                    nullptr, limits);
     const auto* id = find_key(h.get(), "id");

@@ -145,9 +145,21 @@ Request decode_request(std::string_view bytes, size_t max_message_bytes,
   Request r;
   size_t offset = 0;
   try {
-    const msgpack::unpack_limit limits(1u << 20, 1u << 16, max_message_bytes, max_message_bytes,
-                                       1u << 16, kMaxDepth);
+    const msgpack::unpack_limit limits(kMaxArrayItems, kMaxMapEntries, max_message_bytes,
+                                       max_message_bytes, kMaxExtBytes, kMaxDepth);
     r.handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+  } catch (const msgpack::array_size_overflow&) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("an array of more than {} elements (the decoder's limit)", kMaxArrayItems));
+  } catch (const msgpack::map_size_overflow&) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("a map of more than {} entries (the decoder's limit)", kMaxMapEntries));
+  } catch (const msgpack::ext_size_overflow&) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("an ext value of more than {} bytes (the decoder's limit)", kMaxExtBytes));
+  } catch (const msgpack::depth_size_overflow&) {
+    fail(ErrorCode::kMalformed,
+         fmt::format("nested deeper than {} levels (the decoder's limit)", kMaxDepth));
   } catch (const std::exception& e) {
     fail(ErrorCode::kMalformed,
          fmt::format("body is not a MessagePack value within limits: {}", e.what()));

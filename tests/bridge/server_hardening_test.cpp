@@ -590,5 +590,58 @@ TEST(Server, CurveAdmitsAllowedKeysOnly) {
   fs::remove_all(dir);
 }
 
+// The decoder's container limits (docs/protocol.md "Limits"), each at its edge: a request whose
+// ignored extra field holds exactly the limit decodes; one more element is malformed, and the
+// message names the limit. `steps` never comes near them (max_batch).
+TEST(Server, DecoderContainerLimitsAreExactAndNamed) {
+  enum class Kind { kArray, kMap, kDepth };
+  const auto request = [](Kind kind, uint32_t n) {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    pk.pack_map(4);
+    pk.pack("v");
+    pk.pack(1);
+    pk.pack("id");
+    pk.pack(7);
+    pk.pack("op");
+    pk.pack("ping");
+    pk.pack("pad");
+    if (kind == Kind::kArray) {
+      pk.pack_array(n);
+      for (uint32_t i = 0; i < n; ++i) pk.pack_nil();
+    } else if (kind == Kind::kMap) {
+      pk.pack_map(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        pk.pack(i);
+        pk.pack_nil();
+      }
+    } else {  // n levels in all, the body's map being level 1
+      for (uint32_t i = 1; i < n; ++i) pk.pack_array(1);
+      pk.pack_nil();
+    }
+    return std::string(buf.data(), buf.size());
+  };
+  const auto outcome = [](const std::string& bytes) -> std::string {
+    try {
+      (void)detail::decode_request(bytes, 64u << 20);
+      return "ok";
+    } catch (const detail::RequestError& e) {
+      return std::string(to_string(e.code)) + ": " + e.message;
+    }
+  };
+  EXPECT_EQ(outcome(request(Kind::kArray, kMaxArrayItems)), "ok");
+  EXPECT_EQ(outcome(request(Kind::kMap, kMaxMapEntries)), "ok");
+  EXPECT_EQ(outcome(request(Kind::kDepth, kMaxDepth)), "ok");
+  const std::string array = outcome(request(Kind::kArray, kMaxArrayItems + 1));
+  const std::string map = outcome(request(Kind::kMap, kMaxMapEntries + 1));
+  const std::string deep = outcome(request(Kind::kDepth, kMaxDepth + 1));
+  EXPECT_EQ(array.rfind("malformed: ", 0), 0u) << array;
+  EXPECT_NE(array.find(std::to_string(kMaxArrayItems)), std::string::npos) << array;
+  EXPECT_EQ(map.rfind("malformed: ", 0), 0u) << map;
+  EXPECT_NE(map.find(std::to_string(kMaxMapEntries)), std::string::npos) << map;
+  EXPECT_EQ(deep.rfind("malformed: ", 0), 0u) << deep;
+  EXPECT_NE(deep.find(std::to_string(kMaxDepth)), std::string::npos) << deep;
+}
+
 }  // namespace
 }  // namespace collab::bridge

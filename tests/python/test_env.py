@@ -15,6 +15,24 @@ OPS = {"hello", "list", "spec", "make", "reset", "step", "step_many", "fork", "c
        "stats", "reset_many"}
 
 
+def test_protocol_doc_describes_every_op_capability_and_limit(client: collabgym.Client) -> None:
+    """docs/protocol.md has a row for every op, capability and limit the server's hello lists."""
+    from conftest import REPO_ROOT
+    doc = (REPO_ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    hello = client.hello()
+    rows = {m.group(1) for m in re.finditer(r"^\| `([a-z_]+)` \|", doc, re.MULTILINE)}
+    missing = [op for op in hello["ops"] if op not in rows]
+    assert not missing, f"ops without a row in docs/protocol.md: {missing}"
+    caps = doc[doc.index("## Capabilities"):]
+    caps = caps[:caps.index("\n## ", 4)]
+    missing = [c for c in hello["capabilities"] if f"| `{c}` |" not in caps]
+    assert not missing, f"capabilities not in the Capabilities table: {missing}"
+    limits = doc[doc.index("## Limits"):]
+    limits = limits[:limits.index("\n## ", 4)]
+    missing = [k for k in hello["limits"] if f"`{k}`" not in limits]
+    assert not missing, f"hello.limits keys not in the Limits table: {missing}"
+
+
 def test_hello(client: collabgym.Client) -> None:
     hello = client.hello()
     assert hello["protocol"] == 1

@@ -41,7 +41,7 @@ PROTOCOL_VERSION = 1
 #: :func:`offers_act_features`; 2: the delivery guarantee and the ``overloaded`` error; 3:
 #: scenarios by name; 4: structure-of-arrays batches and ``reset_many``, see :func:`offers_soa`).
 #: A server reports its own in ``hello``.
-PROTOCOL_MINOR = 4
+PROTOCOL_MINOR = 5
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
