@@ -8,7 +8,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "agents/agent.h"
 #include "cli/args.h"
+#include "cli/slurm_jobs.h"
 #include "env/error.h"
 #include "leaderboard/progress.h"
 #include "leaderboard/report.h"
@@ -66,6 +68,15 @@ CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
   lb->add_option("--resamples", a.resamples, "Bootstrap resamples per interval")
       ->capture_default_str();
   lb->add_flag("--json", a.json, "Print the statistics as JSON (results.json's \"summary\")");
+  lb->add_option("--emit-slurm", a.emit_slurm,
+                 "Write a Slurm job array (one shard per task), a merge job that depends on it "
+                 "and submit.sh to this folder, from the flags given, instead of running; the "
+                 "merged report goes to --out (docs/leaderboard.md \"Slurm\")");
+  lb->add_option("--slurm-shards", a.slurm_shards, "With --emit-slurm: shards (array tasks)")
+      ->capture_default_str();
+  lb->add_option("--slurm-sbatch", a.slurm_sbatch,
+                 "With --emit-slurm: an extra #SBATCH option for every job, e.g. "
+                 "--partition=cpu or --time=01:00:00; repeatable");
   a.user.add_to(lb);
 
   a.merge = lb->add_subcommand(
@@ -154,6 +165,48 @@ int report(const leaderboard::RunResult& r, const std::string& dir, bool as_json
   return 0;
 }
 
+// --emit-slurm: the run's own flags (validated above, tasks resolved) as a job array and a merge.
+int emit_slurm(const Registry& registry, const LeaderboardArgs& a,
+               const leaderboard::RunConfig& cfg) {
+  if (!a.shard.empty()) {
+    throw InvalidOption("--emit-slurm writes every shard's job: leave out --shard");
+  }
+  check_out("--emit-slurm", a.emit_slurm, a.force);
+  // Every task and agent made once, as the run will, so a bad one fails here, not on the cluster.
+  for (const auto& t : cfg.tasks) (void)registry.make(registry.resolve(t), cfg.options);
+  for (const auto& spec : cfg.agents) (void)agents::make_agent(spec);
+  SlurmJobs j;
+  j.dir = a.emit_slurm;
+  std::error_code ec;
+  j.binary = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec || j.binary.empty()) throw Error("--emit-slurm: cannot find this program's own path");
+  j.workdir = fs::current_path().string();
+  j.out = a.out;
+  j.shards = a.slurm_shards;
+  j.cpus = cfg.jobs;
+  j.sbatch = a.slurm_sbatch;
+  std::string tasks;
+  for (const auto& t : cfg.tasks) tasks += (tasks.empty() ? "" : ",") + t;
+  std::string agents;
+  for (const auto& s : cfg.agents) agents += (agents.empty() ? "" : ",") + s;
+  j.args = {"--tasks", tasks, "--agents", agents, "--episodes", std::to_string(cfg.episodes),
+            "--seeds", std::to_string(cfg.seeds), "--seed", std::to_string(cfg.first_seed),
+            "--split", a.split, "--jobs", std::to_string(cfg.jobs), "--level",
+            fmt::format("{}", cfg.level), "--resamples", std::to_string(cfg.resamples)};
+  if (!a.reward.empty()) j.args.insert(j.args.end(), {"--reward", a.reward});
+  for (const auto& o : a.options) j.args.insert(j.args.end(), {"--option", o});
+  for (const auto& u : a.user.users) j.args.insert(j.args.end(), {"--user", u});
+  if (!a.user.cache.empty()) j.args.insert(j.args.end(), {"--user-cache", a.user.cache});
+  if (!a.user.cache_mode.empty()) {
+    j.args.insert(j.args.end(), {"--user-cache-mode", a.user.cache_mode});
+  }
+  for (const auto& p : write_leaderboard_jobs(j)) fmt::print("wrote {}\n", p);
+  fmt::print("submit with: {}/submit.sh  (the merged report goes to {})\n",
+             fs::absolute(a.emit_slurm).lexically_normal().string(),
+             fs::absolute(a.out).lexically_normal().string());
+  return 0;
+}
+
 }  // namespace
 
 int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
@@ -197,6 +250,7 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
   cfg.options = options;
   cfg.validate();
   check_out("--out", a.out, a.force);
+  if (!a.emit_slurm.empty()) return emit_slurm(registry, a, cfg);
   leaderboard::Progress progress("leaderboard", !a.json);
   const leaderboard::RunResult r = leaderboard::run(
       registry, cfg,

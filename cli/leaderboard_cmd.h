@@ -28,6 +28,9 @@ struct LeaderboardArgs {
   double level = 0.95;
   int resamples = 2000;
   bool json = false;
+  std::string emit_slurm;                // write Slurm job files to this folder instead of running
+  int slurm_shards = 4;                  // array tasks (shards) of the emitted job
+  std::vector<std::string> slurm_sbatch;  // extra #SBATCH options
   UserArgs user;  // --user: every environment's option user; results.json records it
   // merge
   std::vector<std::string> merge_dirs;

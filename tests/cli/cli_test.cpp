@@ -313,6 +313,47 @@ TEST(Cli, RunReportsRStarAndMrPerTurnNotTheSummedReturn) {
   EXPECT_LE(j["mean_r_star"].get<double>(), 2.0);  // R* <= w_task + w_itr
 }
 
+// --emit-slurm writes the three job files from the run's flags (checked first) and runs nothing;
+// its own bad values are usage errors (2). The jobs themselves run on a real Slurm in
+// tests/leaderboard/slurm_test.sh.
+TEST(CliLeaderboard, EmitSlurmWritesTheJobsFromTheRunsFlags) {
+  const std::string dir = temp_path("cli_slurm");
+  std::system(("rm -rf " + dir).c_str());
+  const std::string common =
+      "leaderboard --tasks guess_number --agents expert,random -n 3 --seeds 2 --jobs 2 "
+      "-o mr_samples=1 --out " + dir + "/board ";
+  CliResult r = run(common + "--emit-slurm " + dir + "/jobs --slurm-shards 5 "
+                    "--slurm-sbatch=--partition=cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("submit.sh"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::ifstream(dir + "/board/results.json").good()) << "nothing was run";
+  std::ifstream in(dir + "/jobs/leaderboard.sbatch");
+  const std::string array(std::istreambuf_iterator<char>(in), {});
+  for (const char* want : {"#SBATCH --array=0-4\n", "#SBATCH --cpus-per-task=2\n",
+                           "#SBATCH --partition=cpu\n", "'--option' 'mr_samples=1'",
+                           "'--agents' 'expert,random'", "--shard \"${SLURM_ARRAY_TASK_ID}/5\""}) {
+    EXPECT_NE(array.find(want), std::string::npos) << want << "\n" << array;
+  }
+  std::ifstream min(dir + "/jobs/merge.sbatch");
+  const std::string merge(std::istreambuf_iterator<char>(min), {});
+  EXPECT_NE(merge.find("/jobs/shards/4' --out '"), std::string::npos) << merge;
+  const struct {
+    const char* what;
+    std::string args;
+  } cases[] = {
+      {"no shards", common + "--emit-slurm " + dir + "/j1 --slurm-shards 0"},
+      {"with --shard", common + "--emit-slurm " + dir + "/j2 --shard 0/2"},
+      {"not an sbatch option", common + "--emit-slurm " + dir + "/j3 --slurm-sbatch=partition"},
+      {"job folder in use", common + "--emit-slurm " + dir + "/jobs"},
+      {"unknown task", "leaderboard --tasks nope --agents expert --out " + dir +
+                           "/b --emit-slurm " + dir + "/j4"},
+  };
+  for (const auto& c : cases) {
+    r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.what << "\n" << r.out;
+  }
+}
+
 TEST(CliLeaderboard, RunVerifyAndExitCodes) {
   const std::string out = temp_path("cli_lb");
   std::system(("rm -rf " + out + " " + out + "-x " + out + "-y").c_str());
