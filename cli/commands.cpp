@@ -146,6 +146,26 @@ json EnvArgs::options() const {
   return o;
 }
 
+std::vector<std::string> EnvArgs::to_args(const std::string& split_override) const {
+  std::vector<std::string> out;
+  auto add = [&out](const char* flag, const std::string& v) {
+    if (!v.empty()) out.insert(out.end(), {flag, v});
+  };
+  add("--task", task);
+  add("--scenario", scenario);
+  add("--split", split_override.empty() ? split : split_override);
+  add("--reward", reward);
+  add("--rollout-policy", rollout_policy);
+  if (mr_window) add("--mr-window", std::to_string(*mr_window));
+  if (mr_samples) add("--mr-samples", std::to_string(*mr_samples));
+  if (max_turns) add("--max-turns", std::to_string(*max_turns));
+  if (token_cost) add("--token-cost", fmt::format("{}", *token_cost));
+  if (w_task) add("--w-task", fmt::format("{}", *w_task));
+  if (w_itr) add("--w-itr", fmt::format("{}", *w_itr));
+  for (const auto& kv : raw) add("--option", kv);
+  return out;
+}
+
 namespace {
 
 void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
@@ -411,58 +431,6 @@ int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, boo
   }
   if (as_json) print_json(out);
   return bad == 0 ? 0 : 1;
-}
-
-int cmd_train(const Registry& reg, const TrainArgs& a) {
-#ifdef COLLAB_HAVE_LEARNERS
-  collab::learners::TrainConfig cfg;
-  cfg.task = reg.resolve(a.env.resolved_task());
-  // An earlier run's folder is never overwritten by accident.
-  std::error_code ec;
-  if (!a.force && std::filesystem::is_directory(a.out, ec) &&
-      !std::filesystem::is_empty(a.out, ec)) {
-    throw UsageError(fmt::format(
-        "--out {}: the folder is not empty (an earlier run?); pass --force to overwrite it or "
-        "choose another folder",
-        a.out));
-  }
-  cfg.env_options = a.env.options();
-  cfg.algo = a.algo;
-  cfg.total_steps = a.total_steps;
-  cfg.num_envs = a.num_envs;
-  cfg.threads = a.threads;
-  cfg.seed = parse_u64("--seed", a.seed);
-  cfg.device = a.device;
-  cfg.out_dir = a.out;
-  if (!a.ppo_json.empty()) {
-    const json j = json::parse(a.ppo_json, nullptr, false);
-    if (j.is_discarded())
-      throw UsageError(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
-    cfg.ppo = collab::learners::load_module().ppo_args_from_json(j);
-  }
-  cfg.self_rollouts = a.self_rollouts;
-  cfg.policy = a.policy;
-  if (a.learning_rate) cfg.ppo.learning_rate = *a.learning_rate;
-  if (a.gamma) cfg.ppo.gamma = *a.gamma;
-  Progress progress("train", true);
-  const collab::learners::ModuleApi& learners = collab::learners::load_module();
-  const auto result = learners.train(reg, cfg, [&](const collab::learners::TrainProgress& p) {
-    progress.update(
-        p.step, p.total_steps, "steps",
-        fmt::format("  success {:.1f}%  return {:.3f}", 100 * p.recent_success, p.recent_return));
-  });
-  fmt::print(
-      "trained {} steps in {:.1f} s ({:.0f} steps/s on {}); final success {:.1f}%, return {:.3f}\n"
-      "checkpoint: {}\nuse it as an agent: --agent ppo:{}\n",
-      result.steps, result.seconds, result.steps_per_second, result.device,
-      100 * result.final_success, result.final_return, result.checkpoint, a.out);
-  return 0;
-#else
-  (void)reg;
-  (void)a;
-  throw collab::Error(
-      "this build has no learners: configure with -DCOLLAB_WITH_TORCH=ON (needs libtorch-dev)");
-#endif
 }
 
 }  // namespace collab::cli

@@ -1,6 +1,6 @@
-// The command line's commands (DESIGN §7), apart from `leaderboard` (cli/leaderboard_cmd.h) and
-// `serve`: their shared environment flags and what each runs. main.cpp declares the flags and
-// calls the chosen command; exit codes are main.cpp's.
+// The command line's commands (DESIGN §7), apart from `leaderboard` (cli/leaderboard_cmd.h),
+// `train` (cli/train_cmd.h) and `serve`: their shared environment flags and what each runs.
+// main.cpp declares the flags and calls the chosen command; exit codes are main.cpp's.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -36,23 +36,11 @@ struct EnvArgs {
   // The task: --task, else the "task" named in the --scenario file.
   std::string resolved_task() const;
   nlohmann::json options() const;
+  // The flags that make the same environment again (for job files), the split replaced by
+  // `split_override` when it is not empty; `user` is not among them (a name this process made).
+  std::vector<std::string> to_args(const std::string& split_override = "") const;
 };
 
-struct TrainArgs {
-  EnvArgs env;
-  std::string algo = "ppo";
-  int64_t total_steps = 100000;
-  int num_envs = 16;
-  int threads = 1;
-  std::string seed = "0";
-  std::string device = "auto";
-  std::string out;
-  bool force = false;
-  std::optional<double> learning_rate, gamma;
-  std::string ppo_json;
-  bool self_rollouts = false;
-  std::string policy = "auto";
-};
 
 // The first of the names --user registered (cli/user_args.h), or "" when there is none.
 std::string first_or_empty(const std::vector<std::string>& v);
@@ -66,6 +54,5 @@ int cmd_run(const Registry& reg, EnvArgs args, const std::vector<std::string>& a
             int episodes, uint64_t seed, bool as_json, const std::string& trace_path);
 int cmd_replay(const Registry& reg, const std::vector<std::string>& paths);
 int cmd_validate(const Registry& reg, const std::vector<std::string>& paths, bool as_json);
-int cmd_train(const Registry& reg, const TrainArgs& a);
 
 }  // namespace collab::cli

@@ -24,6 +24,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/leaderboard_cmd.h"
+#include "cli/train_cmd.h"
 #include "cli/user_args.h"
 #include "env/error.h"
 #include "env/version.h"
@@ -115,39 +116,8 @@ int main(int argc, char** argv) {
   validate->add_option("paths", validate_paths, "Scenario files")->required();
   validate->add_flag("--json", validate_json, "Print JSON");
 
-  TrainArgs train_args;
-  auto* train = app.add_subcommand("train", "Train a policy with a bundled learner (libtorch)");
-  train_args.env.add_to(train, false);
-  train->add_option("--algo", train_args.algo, "Learner")->capture_default_str();
-  train->add_option("--total-steps", train_args.total_steps, "Environment steps, all envs together")
-      ->capture_default_str();
-  train->add_option("--num-envs", train_args.num_envs, "Environments stepped together")
-      ->capture_default_str();
-  train->add_option("--threads", train_args.threads, "CPU threads (environments and torch)")
-      ->capture_default_str();
-  train->add_option("--seed", train_args.seed, "Seed (environment i starts with seed + i)")
-      ->capture_default_str();
-  train->add_option("--device", train_args.device, "auto, cpu or cuda")->capture_default_str();
-  train->add_flag("--force", train_args.force, "Write into a non-empty --out folder");
-  train->add_option("--out", train_args.out, "Output folder: metrics.csv, curve.svg, checkpoints")
-      ->required();
-  train->add_option("--learning-rate", train_args.learning_rate,
-                    "PPO learning rate (default 1e-3)");
-  train->add_option("--gamma", train_args.gamma,
-                    "Discount; default by reward mode: 0 for mr and immediate, 0.99 otherwise");
-  train->add_flag("--self-rollouts", train_args.self_rollouts,
-                  "MR futures played by the policy being trained (CollabLLM's setup) instead of "
-                  "--rollout-policy");
-  train
-      ->add_option("--policy", train_args.policy,
-                   "Network: mlp (one output per act), act-scoring (one scorer over each act's "
-                   "features: any act count), or auto (act-scoring when the task has act "
-                   "features)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "mlp", "act-scoring"}));
-  train->add_option(
-      "--ppo", train_args.ppo_json,
-      "PPO hyper-parameters as a JSON object (fields of PpoArgs, learners/learners.h)");
+  collab::cli::TrainArgs train_args;
+  auto* train = collab::cli::add_train_command(app, train_args);
 
   collab::cli::LeaderboardArgs leaderboard_args;
   auto* leaderboard = collab::cli::add_leaderboard_command(app, leaderboard_args);

@@ -37,9 +37,9 @@ std::string joined(const std::vector<std::string>& words) {
   return out;
 }
 
-std::string sbatch_lines(const SlurmJobs& j) {
+std::string sbatch_lines(const std::vector<std::string>& options) {
   std::string out;
-  for (const auto& o : j.sbatch) {
+  for (const auto& o : options) {
     if (o.rfind("--", 0) != 0 || o.find('\n') != std::string::npos) {
       throw InvalidOption(fmt::format(
           "--slurm-sbatch '{}': expected one long sbatch option, e.g. --partition=cpu", o));
@@ -62,6 +62,22 @@ void write_script(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
+// submit.sh: the array, then `after` once every task of it succeeded; job-ids gets both ids.
+std::string submit_script(const std::string& header, const std::string& array_file,
+                          const std::string& after_file, const std::string& what) {
+  return fmt::format(
+      "#!/bin/bash\n{header}set -euo pipefail\n"
+      "cd \"$(dirname \"$0\")\"\n"
+      "array=$(sbatch --parsable {array_file})\n"
+      "array=${{array%%;*}}\n"
+      "merge=$(sbatch --parsable --dependency=afterok:\"$array\" {after_file})\n"
+      "merge=${{merge%%;*}}\n"
+      "echo \"submitted: {what}\"\n"
+      "echo \"$array $merge\" > job-ids\n",
+      fmt::arg("header", header), fmt::arg("array_file", array_file),
+      fmt::arg("after_file", after_file), fmt::arg("what", what));
+}
+
 }  // namespace
 
 std::vector<std::string> write_leaderboard_jobs(const SlurmJobs& j) {
@@ -70,7 +86,7 @@ std::vector<std::string> write_leaderboard_jobs(const SlurmJobs& j) {
   }
   const fs::path dir = fs::absolute(j.dir).lexically_normal();
   const std::string out = fs::absolute(j.out).lexically_normal().string();
-  const std::string extra = sbatch_lines(j);
+  const std::string extra = sbatch_lines(j.sbatch);
   fs::create_directories(dir / "logs");
   fs::create_directories(dir / "shards");
   const std::string header =
@@ -114,20 +130,83 @@ std::vector<std::string> write_leaderboard_jobs(const SlurmJobs& j) {
       fmt::arg("logs", (dir / "logs").string()), fmt::arg("extra", extra),
       fmt::arg("bin", shell_quote(j.binary)), fmt::arg("dirs", shard_dirs),
       fmt::arg("out", shell_quote(out)));
-  const std::string submit = fmt::format(
-      "#!/bin/bash\n{header}set -euo pipefail\n"
-      "cd \"$(dirname \"$0\")\"\n"
-      "array=$(sbatch --parsable leaderboard.sbatch)\n"
-      "array=${{array%%;*}}\n"
-      "merge=$(sbatch --parsable --dependency=afterok:\"$array\" merge.sbatch)\n"
-      "merge=${{merge%%;*}}\n"
-      "echo \"submitted: array job $array ({n} shards), merge job $merge -> {out}\"\n"
-      "echo \"$array $merge\" > job-ids\n",
-      fmt::arg("header", header), fmt::arg("n", j.shards), fmt::arg("out", out));
+  const std::string submit =
+      submit_script(header, "leaderboard.sbatch", "merge.sbatch",
+                    fmt::format("array job $array ({} shards), merge job $merge -> {}", j.shards, out));
   write_script(dir / "leaderboard.sbatch", array);
   write_script(dir / "merge.sbatch", merge);
   write_script(dir / "submit.sh", submit);
   return {(dir / "leaderboard.sbatch").string(), (dir / "merge.sbatch").string(),
+          (dir / "submit.sh").string()};
+}
+
+std::vector<std::string> write_train_sweep_jobs(const SweepJobs& j) {
+  if (j.seeds.empty()) throw InvalidOption("--slurm-seeds: expected at least one seed");
+  const fs::path dir = fs::absolute(j.dir).lexically_normal();
+  const fs::path out = fs::absolute(j.out).lexically_normal();
+  const std::string extra = sbatch_lines(j.sbatch);
+  fs::create_directories(dir / "logs");
+  const std::string header =
+      "# Written by `collabgym train --emit-slurm` (docs/learners.md \"Seed sweeps\"); submit "
+      "with submit.sh.\n";
+  std::string seeds, seed_dirs;
+  for (const uint64_t s : j.seeds) {
+    if (!seeds.empty()) seeds.push_back(' ');
+    seeds.append(std::to_string(s));
+    seed_dirs.push_back(' ');
+    seed_dirs.append(shell_quote((out / fmt::format("seed-{}", s)).string()));
+  }
+  const std::string bin = shell_quote(j.binary);
+  const std::string array = fmt::format(
+      "#!/bin/bash\n{header}# Seed ${{seeds[I]}} of the sweep: train, then evaluate the greedy "
+      "agent; summary.sbatch tabulates them.\n"
+      "#SBATCH --job-name=collabgym-train\n"
+      "#SBATCH --array=0-{last}\n"
+      "#SBATCH --ntasks=1\n"
+      "#SBATCH --cpus-per-task={cpus}\n"
+      "#SBATCH --chdir={wd}\n"
+      "#SBATCH --output={logs}/seed-%a.log\n"
+      "{extra}"
+      "set -euo pipefail\n"
+      "seeds=({seeds})\n"
+      "seed=${{seeds[$SLURM_ARRAY_TASK_ID]}}\n"
+      "out={out}/seed-\"$seed\"\n"
+      "{bin} train{train} --seed \"$seed\" --out \"$out\" --force\n"
+      "{bin} run{eval} --agent ppo:\"$out\" --json > \"$out/eval.json.tmp\"\n"
+      "mv \"$out/eval.json.tmp\" \"$out/eval.json\"\n",
+      fmt::arg("header", header), fmt::arg("last", j.seeds.size() - 1), fmt::arg("cpus", j.cpus),
+      fmt::arg("wd", j.workdir), fmt::arg("logs", (dir / "logs").string()),
+      fmt::arg("extra", extra), fmt::arg("seeds", seeds), fmt::arg("out", shell_quote(out.string())),
+      fmt::arg("bin", bin), fmt::arg("train", joined(j.train_args)),
+      fmt::arg("eval", joined(j.eval_args)));
+  const std::string summary = fmt::format(
+      "#!/bin/bash\n{header}# Runs once every seed of train.sbatch succeeded "
+      "(--dependency=afterok).\n"
+      "#SBATCH --job-name=collabgym-train-summary\n"
+      "#SBATCH --ntasks=1\n"
+      "#SBATCH --cpus-per-task=1\n"
+      "#SBATCH --chdir={wd}\n"
+      "#SBATCH --output={logs}/summary.log\n"
+      "{extra}"
+      "set -euo pipefail\n"
+      "cd {out}\n"
+      "{bin} train summary{dirs} > summary.txt.tmp\n"
+      "{bin} train summary{dirs} --json > summary.json.tmp\n"
+      "mv summary.txt.tmp summary.txt\n"
+      "mv summary.json.tmp summary.json\n"
+      "cat summary.txt\n",
+      fmt::arg("header", header), fmt::arg("wd", j.workdir),
+      fmt::arg("logs", (dir / "logs").string()), fmt::arg("extra", extra),
+      fmt::arg("out", shell_quote(out.string())), fmt::arg("bin", bin),
+      fmt::arg("dirs", seed_dirs));
+  const std::string submit = submit_script(
+      header, "train.sbatch", "summary.sbatch",
+      fmt::format("array job $array ({} seeds), summary job $merge -> {}/summary.txt",
+                  j.seeds.size(), out.string()));
+  write_script(dir / "train.sbatch", array);
+  write_script(dir / "summary.sbatch", summary);
+  write_script(dir / "submit.sh", submit);
+  return {(dir / "train.sbatch").string(), (dir / "summary.sbatch").string(),
           (dir / "submit.sh").string()};
 }
 

@@ -1,6 +1,8 @@
-// Slurm job files for `collabgym leaderboard --emit-slurm DIR` (docs/leaderboard.md "Slurm"):
-// the shards of one run as a job array, and a merge job that depends on it, written from the
-// same flags a local run takes, so the recipe is generated, never copied by hand.
+// Slurm job files, written from the same flags a local run takes, so a recipe is generated, never
+// copied by hand: `collabgym leaderboard --emit-slurm DIR` (docs/leaderboard.md "Slurm": the
+// shards of one run as a job array, a merge job that depends on it) and `collabgym train
+// --emit-slurm DIR` (docs/learners.md "Seed sweeps": one array task per seed, each training and
+// then evaluating its checkpoint, and a summary over the seeds once all have finished).
 #pragma once
 
 #include <string>
@@ -26,5 +28,23 @@ std::string shell_quote(const std::string& text);
 // the merge with --dependency=afterok on the array); returns the paths written. Throws
 // collab::InvalidOption for a bad value (shards < 1, an #SBATCH option that is not one).
 std::vector<std::string> write_leaderboard_jobs(const SlurmJobs& jobs);
+
+struct SweepJobs {
+  std::string dir;                      // where the job files and logs/ go
+  std::string binary;                   // absolute path of collabgym on the cluster
+  std::string workdir;                  // absolute: relative paths in the flags resolve here
+  std::vector<std::string> train_args;  // `train` flags without --seed, --out, --force
+  std::vector<std::string> eval_args;   // `run` flags without --agent and --json
+  std::vector<uint64_t> seeds;          // one array task each, in this order
+  std::string out;                      // seed S trains into OUT/seed-S; the summary goes here
+  int cpus = 1;                         // --cpus-per-task (train's --threads)
+  std::vector<std::string> sbatch;      // extra #SBATCH options
+};
+
+// Writes DIR/train.sbatch (the array: train seed S into OUT/seed-S, then `run` its greedy agent
+// into OUT/seed-S/eval.json), DIR/summary.sbatch (`train summary` of every seed into
+// OUT/summary.txt and OUT/summary.json) and DIR/submit.sh (the summary with --dependency=afterok
+// on the array); returns the paths written. Throws collab::InvalidOption for a bad value.
+std::vector<std::string> write_train_sweep_jobs(const SweepJobs& jobs);
 
 }  // namespace collab::cli

@@ -336,6 +336,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         {"device", result.device},
         {"final_success", result.final_success},
         {"final_return", result.final_return},
+        {"seconds", seconds_since(t_start)},  // wall time of the run up to this checkpoint
         {"git_describe", git_describe()},
     };
     optimizer.release();     // each parameter its own storage: the checkpoint holds just them

@@ -17,7 +17,7 @@ PACKAGES=(
   python3-cloudpickle python3-typing-extensions
   # The leaderboard's HTML page is checked in headless Chromium (tests/leaderboard).
   chromium
-  # tests/leaderboard/slurm_test.sh runs the Slurm recipe on a one-node Slurm of its own.
+  # tests/slurm/slurm_test.sh runs the Slurm recipes on a one-node Slurm of its own.
   slurm-wlm munge bc
 )
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
@@ -352,6 +353,106 @@ TEST(CliLeaderboard, EmitSlurmWritesTheJobsFromTheRunsFlags) {
     r = run(c.args);
     EXPECT_EQ(r.code, 2) << c.what << "\n" << r.out;
   }
+}
+
+// train --emit-slurm writes the sweep's jobs from train's own flags (checked first) and trains
+// nothing; its bad values are usage errors. The jobs run on a real Slurm in
+// tests/slurm/slurm_test.sh.
+TEST(CliTrain, EmitSlurmWritesTheSweepFromTheTrainFlags) {
+  const std::string dir = temp_path("cli_sweep");
+  std::system(("rm -rf " + dir).c_str());
+  const std::string common = "train -t guess_number --reward mr_delta --total-steps 5000 "
+                             "--threads 2 --ppo '{\\\"hidden\\\": 32}' --out " + dir + "/runs ";
+  CliResult r = run(common + "--emit-slurm " + dir + "/jobs --slurm-seeds 4-6 --eval-episodes 7 "
+                    "--slurm-sbatch=--partition=cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_FALSE(std::ifstream(dir + "/runs/seed-4/checkpoint.json").good()) << "nothing trained";
+  std::ifstream in(dir + "/jobs/train.sbatch");
+  const std::string array(std::istreambuf_iterator<char>(in), {});
+  for (const char* want : {"#SBATCH --array=0-2\n", "#SBATCH --cpus-per-task=2\n",
+                           "#SBATCH --partition=cpu\n", "seeds=(4 5 6)\n", "'--reward' 'mr_delta'",
+                           "'--ppo' '{\"hidden\": 32}'", "'--total-steps' '5000'",
+                           "'--split' 'test' '--reward' 'terminal' '--episodes' '7'"}) {
+    EXPECT_NE(array.find(want), std::string::npos) << want << "\n" << array;
+  }
+  std::ifstream sin(dir + "/jobs/summary.sbatch");
+  const std::string summary(std::istreambuf_iterator<char>(sin), {});
+  EXPECT_NE(summary.find("/runs/seed-6' > summary.txt.tmp"), std::string::npos) << summary;
+  const struct {
+    const char* what;
+    std::string args;
+  } cases[] = {
+      {"no seeds", common + "--emit-slurm " + dir + "/j1"},
+      {"a seed twice", common + "--emit-slurm " + dir + "/j2 --slurm-seeds 1,2,1"},
+      {"a backwards range", common + "--emit-slurm " + dir + "/j3 --slurm-seeds 5-2"},
+      {"not a seed", common + "--emit-slurm " + dir + "/j4 --slurm-seeds 1,x"},
+      {"no eval episodes", common + "--emit-slurm " + dir + "/j5 --slurm-seeds 1 --eval-episodes 0"},
+      {"job folder in use", common + "--emit-slurm " + dir + "/jobs --slurm-seeds 1"},
+      {"an unknown option", "train -t guess_number -o nope=1 --out " + dir + "/r2 --emit-slurm " +
+                                dir + "/j6 --slurm-seeds 1"},
+      {"seeds without --emit-slurm", "train -t guess_number --out " + dir + "/r3 --slurm-seeds 1"},
+      {"no --out", "train -t guess_number"},
+  };
+  for (const auto& c : cases) {
+    r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.what << "\n" << r.out;
+  }
+}
+
+// `train summary` over sidecars and eval.json files written here: the spread is computed from
+// the values written, and folders that are not one sweep are refused by name.
+TEST(CliTrain, SummaryTabulatesOneSweepAndRefusesMixtures) {
+  const std::string dir = temp_path("cli_summary");
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  auto write = [](const std::string& path, const nlohmann::json& j) {
+    std::system(("mkdir -p $(dirname " + path + ")").c_str());
+    std::ofstream(path) << j.dump();
+  };
+  const double success[] = {0.5, 0.75, 1.0};
+  for (int i = 0; i < 3; ++i) {
+    const std::string d = dir + "/seed-" + std::to_string(i);
+    write(d + "/checkpoint.json",
+          {{"format", "collabgym-checkpoint"}, {"seed", 10 - i}, {"task", {{"id", "x-v0"}}},
+           {"env_options", {{"reward", "mr"}}}, {"steps", 100}, {"final_success", 0.9},
+           {"final_return", 1.0}, {"seconds", 2.0 + i}});
+    write(d + "/eval.json", {{"episodes", 4}, {"success_rate", success[i]}, {"mean_score", 0.5},
+                             {"score_stderr", 0.1}, {"mean_turns", 3.0 + i}});
+  }
+  CliResult r = run("train summary " + dir + "/seed-0 " + dir + "/seed-1 " + dir + "/seed-2 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["seeds"].size(), 3u);
+  EXPECT_EQ(j["seeds"][0]["seed"], 8) << "sorted by seed";
+  const auto& over = j["over_seeds"]["eval_success_rate"];
+  double mean = 0, ss = 0;
+  for (double s : success) mean += s / 3;
+  for (double s : success) ss += (s - mean) * (s - mean);
+  EXPECT_DOUBLE_EQ(over["mean"].get<double>(), mean);
+  EXPECT_NEAR(over["sd"].get<double>(), std::sqrt(ss / 2), 1e-12);
+  EXPECT_EQ(over["min"], 0.5);
+  EXPECT_EQ(j["over_seeds"]["train_seconds"]["max"], 4.0);
+  r = run("train summary " + dir + "/seed-0 " + dir + "/seed-1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("mean"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("62.5%"), std::string::npos) << "mean of 50% and 75%\n" << r.out;
+
+  write(dir + "/other/checkpoint.json",
+        {{"format", "collabgym-checkpoint"}, {"seed", 1}, {"task", {{"id", "x-v0"}}},
+         {"env_options", {{"reward", "terminal"}}}, {"steps", 100}, {"final_success", 0.9},
+         {"final_return", 1.0}});
+  r = run("train summary " + dir + "/seed-0 " + dir + "/other");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("\"env_options\" differ"), std::string::npos) << r.out;
+  r = run("train summary " + dir + "/seed-0 " + dir + "/seed-0");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("twice"), std::string::npos) << r.out;
+  std::system(("rm " + dir + "/seed-2/eval.json").c_str());
+  r = run("train summary " + dir + "/seed-0 " + dir + "/seed-2");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("evaluate every seed or none"), std::string::npos) << r.out;
+  r = run("train summary " + dir + "/nowhere");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("nowhere/checkpoint.json: cannot read"), std::string::npos) << r.out;
 }
 
 TEST(CliLeaderboard, RunVerifyAndExitCodes) {
