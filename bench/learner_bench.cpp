@@ -11,11 +11,14 @@
 //   collab_bench_learner [--device cpu|cuda|auto] [--steps N] [--num-envs 16]
 //                        [--policy mlp] [--threads 1,2] [--reward terminal,mr]
 //                        [--hidden 128] [--task twenty_questions-v1] [--scenario PATH]
-// Lists are comma-separated; the defaults are those shown. The two policies side by side
-// (docs/learners.md): --reward terminal --threads 1 --num-envs 16,64 --policy mlp,act-scoring
+// Lists are comma-separated; the defaults are those shown. --policy takes mlp, act-scoring (its
+// default, factored scorer) and act-scoring:mlp (its first scorer); "x mlp" is steps/s over the
+// mlp row of the same settings earlier in the same run (list mlp first). The policies side by
+// side (docs/learners.md): --reward terminal --threads 1 --policy mlp,act-scoring,act-scoring:mlp
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -69,9 +72,10 @@ int main(int argc, char** argv) {
   std::printf("PPO on %s (%s), %lld steps, device %s\n", task.c_str(), scenario.c_str(),
               static_cast<long long>(steps), device.c_str());
   std::printf(
-      "| device | reward | envs | policy | hidden | threads | steps/s | collect s | update s | "
-      "collect %% | update %% |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| device | reward | envs | policy | hidden | threads | steps/s | x mlp | collect s | "
+      "update s | collect %% | update %% |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::map<std::string, double> mlp_rate;  // steps/s of the mlp row of the same settings
   for (const std::string& reward : split_list(rewards_arg)) {
     for (const std::string& envs : split_list(envs_arg)) {
       for (const std::string& policy : split_list(policies_arg)) {
@@ -86,15 +90,24 @@ int main(int argc, char** argv) {
             cfg.threads = std::atoi(threads.c_str());
             cfg.seed = 1;
             cfg.device = device;
-            cfg.policy = policy;
+            // "act-scoring:mlp" = the act-scoring policy with its first scorer.
+            const auto colon = policy.find(':');
+            cfg.policy = policy.substr(0, colon);
+            if (colon != std::string::npos) cfg.ppo.scorer = policy.substr(colon + 1);
             cfg.ppo.hidden = std::atoi(hidden.c_str());
             const auto r = collab::learners::train(collab::tasks::builtin_registry(), cfg);
             const double total = r.collect_seconds + r.update_seconds;
-            std::printf("| %s | %s | %d | %s | %d | %d | %.0f | %.2f | %.2f | %.0f | %.0f |\n",
-                        r.device.c_str(), reward.c_str(), cfg.num_envs, policy.c_str(),
-                        cfg.ppo.hidden, cfg.threads, r.steps_per_second, r.collect_seconds,
-                        r.update_seconds, 100 * r.collect_seconds / total,
-                        100 * r.update_seconds / total);
+            const std::string key = reward + "/" + envs + "/" + hidden + "/" + threads;
+            if (policy == "mlp") mlp_rate[key] = r.steps_per_second;
+            const std::string ratio =
+                mlp_rate.count(key) != 0
+                    ? std::to_string(r.steps_per_second / mlp_rate[key]).substr(0, 5)
+                    : "—";
+            std::printf(
+                "| %s | %s | %d | %s | %d | %d | %.0f | %s | %.2f | %.2f | %.0f | %.0f |\n",
+                r.device.c_str(), reward.c_str(), cfg.num_envs, policy.c_str(), cfg.ppo.hidden,
+                cfg.threads, r.steps_per_second, ratio.c_str(), r.collect_seconds,
+                r.update_seconds, 100 * r.collect_seconds / total, 100 * r.update_seconds / total);
             std::fflush(stdout);
           }
         }

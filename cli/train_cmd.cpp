@@ -51,8 +51,8 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& a) {
   train
       ->add_option("--policy", a.policy,
                    "Network: mlp (one output per act), act-scoring (one scorer over each act's "
-                   "features: any act count), or auto (act-scoring when the task has act "
-                   "features)")
+                   "features: any act count; factored by default, --ppo '{\"scorer\": \"mlp\"}' "
+                   "for the first scorer), or auto (act-scoring when the task has act features)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "mlp", "act-scoring"}));
   train->add_option(

@@ -59,6 +59,8 @@ nlohmann::json PpoArgs::to_json() const {
           {"max_grad_norm", max_grad_norm},
           {"target_kl", target_kl},
           {"hidden", hidden},
+          {"scorer", scorer},
+          {"act_hidden", act_hidden},
           {"anneal_lr", anneal_lr}};
 }
 
@@ -77,11 +79,13 @@ PpoArgs PpoArgs::from_json(const nlohmann::json& j) {
     }
     const auto& d = defaults.at(key);
     const bool ok = d.is_boolean()          ? value.is_boolean()
+                    : d.is_string()         ? value.is_string()
                     : d.is_number_integer() ? value.is_number_integer()
                                             : value.is_number();
     if (!ok) {
       throw InvalidOption(fmt::format("ppo arg {} = {}: expected {}", key, value.dump(),
                                       d.is_boolean()          ? "true or false"
+                                      : d.is_string()         ? "a string"
                                       : d.is_number_integer() ? "an integer"
                                                               : "a number"));
     }
@@ -103,6 +107,8 @@ PpoArgs PpoArgs::from_json(const nlohmann::json& j) {
   get("max_grad_norm", a.max_grad_norm);
   get("target_kl", a.target_kl);
   get("hidden", a.hidden);
+  get("scorer", a.scorer);
+  get("act_hidden", a.act_hidden);
   get("anneal_lr", a.anneal_lr);
   return a;
 }

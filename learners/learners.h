@@ -39,6 +39,10 @@ struct PpoArgs {
   double max_grad_norm = 0.5;   // global gradient-norm clip
   double target_kl = 0;         // stop an update's epochs early past this approx KL (0 = never)
   int hidden = 128;             // width of the two hidden layers (actor and critic alike)
+  std::string scorer = "factored";  // act-scoring policies: "factored" (act encoder of
+                                    // act_hidden units . observation embedding) or "mlp" (the
+                                    // first scorer: hidden x hidden per act); docs/learners.md
+  int act_hidden = 16;              // the factored scorer's act-encoder width D
   bool anneal_lr = true;        // linear learning-rate decay over the run
 
   nlohmann::json to_json() const;

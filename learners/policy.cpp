@@ -70,14 +70,14 @@ nlohmann::json ActorCriticImpl::describe() const {
           {"hidden", hidden}};
 }
 
-PolicyNet make_policy(const std::string& kind, int f, int a, int k, int h) {
+PolicyNet make_policy(const std::string& kind, int f, int a, int k, int h, const ScorerArgs& s) {
   if (kind == kMlpPolicy) return ActorCritic(f, a, h).ptr();
   if (kind == kActScoringPolicy) {
     if (k < 1) {
       throw InvalidOption("policy = 'act-scoring' needs act features; this task has K = " +
                           std::to_string(k) + " (expected K >= 1, or policy mlp)");
     }
-    return ActScoring(f, k, h, a).ptr();
+    return ActScoring(f, k, h, a, s).ptr();
   }
   throw InvalidOption("policy = '" + kind + "': expected one of mlp, act-scoring");
 }
@@ -86,7 +86,10 @@ PolicyNet make_policy(const nlohmann::json& n) {
   const std::string kind = n.value("kind", std::string(kMlpPolicy));
   const int f = n.at("num_features").get<int>(), h = n.at("hidden").get<int>();
   if (kind == kActScoringPolicy) {
-    return make_policy(kind, f, n.value("num_acts", 0), n.at("num_act_features").get<int>(), h);
+    ScorerArgs s;
+    s.scorer = n.value("scorer", std::string(kMlpScorer));  // before "scorer": the first scorer
+    s.act_hidden = n.value("act_hidden", s.act_hidden);
+    return make_policy(kind, f, n.value("num_acts", 0), n.at("num_act_features").get<int>(), h, s);
   }
   return make_policy(kind, f, n.at("num_acts").get<int>(), 0, h);
 }

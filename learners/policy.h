@@ -37,16 +37,32 @@ struct PolicyInput {
   torch::Tensor obs;           // [B, F] float32
   torch::Tensor act_features;  // [B, A, K] float32 (K may be 0; the MLP ignores it)
   torch::Tensor mask;          // [B, A] uint8, nonzero = legal
+  // Optional: PolicyNetImpl::value_context(x) of these rows, computed once and reused (PPO's
+  // update evaluates the same rows every epoch); undefined = computed by value() itself.
+  torch::Tensor value_context = {};
 };
 
 // The network kinds, by the names TrainConfig::policy and the sidecar's network.kind use.
 inline constexpr const char* kMlpPolicy = "mlp";
 inline constexpr const char* kActScoringPolicy = "act-scoring";
 
+// The act-scoring network's scorer (act_scoring.h): "factored" (the default: an act encoder of
+// act_hidden units and an observation embedding, combined by a dot product) or "mlp" (the first
+// scorer: a hidden x hidden layer per act).
+inline constexpr const char* kFactoredScorer = "factored";
+inline constexpr const char* kMlpScorer = "mlp";
+struct ScorerArgs {
+  std::string scorer = kFactoredScorer;
+  int act_hidden = 16;  // D of the factored scorer (PpoArgs::act_hidden)
+};
+
 // An actor-critic: a masked policy over the A acts and a value, both from a PolicyInput.
 struct PolicyNetImpl : torch::nn::Module {
   virtual MaskedCategorical policy(const PolicyInput& x) = 0;
   virtual torch::Tensor value(const PolicyInput& x) = 0;  // [B]
+  // What value() derives from the input alone, without parameters (the act-scoring critic's
+  // pooled act features), to be put in PolicyInput::value_context; undefined when there is none.
+  virtual torch::Tensor value_context(const PolicyInput&) { return {}; }
   // The sidecar's "network" object: {"kind", "num_features", "num_acts", "num_act_features",
   // "hidden"}; make_policy(describe()) builds the same architecture.
   virtual nlohmann::json describe() const = 0;
@@ -76,11 +92,13 @@ TORCH_MODULE(ActorCritic);
 torch::nn::Linear orthogonal_linear(int in, int out, double gain);
 torch::nn::Sequential tanh_mlp(int in, int hidden, int out, double out_gain);
 
-// Builds an untrained network of `kind` (kMlpPolicy or kActScoringPolicy; act_scoring.h). K is
-// ignored by the MLP; the act-scoring network needs K >= 1. Throws InvalidOption on another kind.
+// Builds an untrained network of `kind` (kMlpPolicy or kActScoringPolicy; act_scoring.h). K and
+// `scorer` are ignored by the MLP; the act-scoring network needs K >= 1. Throws InvalidOption on
+// another kind or scorer.
 PolicyNet make_policy(const std::string& kind, int num_features, int num_acts, int num_act_features,
-                      int hidden);
-// From a sidecar's "network" object; a missing "kind" (sidecars before act scoring) means mlp.
+                      int hidden, const ScorerArgs& scorer = {});
+// From a sidecar's "network" object; a missing "kind" (sidecars before act scoring) means mlp, an
+// act-scoring network without "scorer" (sidecars before the factored scorer) the "mlp" scorer.
 PolicyNet make_policy(const nlohmann::json& network);
 
 // "auto" -> cuda if available, else cpu; "cpu"; "cuda" (throws InvalidOption without CUDA).

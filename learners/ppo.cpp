@@ -47,6 +47,11 @@ void check_args(const PpoArgs& a) {
   if (!(a.max_grad_norm > 0)) bad("max_grad_norm", a.max_grad_norm, "> 0");
   if (!(a.target_kl >= 0)) bad("target_kl", a.target_kl, ">= 0 (0 = no early stop)");
   if (a.hidden < 1) bad("hidden", a.hidden, ">= 1");
+  if (a.act_hidden < 1) bad("act_hidden", a.act_hidden, ">= 1");
+  if (a.scorer != "factored" && a.scorer != "mlp") {
+    throw InvalidOption("ppo.scorer = '" + a.scorer +
+                        "': expected 'factored' or 'mlp' (the act-scoring policy's scorer)");
+  }
 }
 
 // Rows [t*N, (t+1)*N) of a time-major buffer as an [N, width] tensor (no copy).
@@ -135,7 +140,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
   const int K = kind == kActScoringPolicy ? prototype.num_act_features() : 0;  // what it reads
   RunWriter writer(cfg.out_dir, CurveInfo(prototype.task().id(),
                                           to_string(prototype.reward_config().mode), cfg.seed));
-  const PolicyNet agent = make_policy(kind, F, A, K, args.hidden);
+  const PolicyNet agent = make_policy(kind, F, A, K, args.hidden, {args.scorer, args.act_hidden});
   agent->to(device);
   if (cfg.self_rollouts) envs.set_rollout_policy(self_rollout_policy(agent, K, device));
   // Adam over one flat buffer (flat_adam.h): a dozen operations per minibatch instead of ~130.
@@ -211,6 +216,11 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
     const torch::Tensor b_returns = gather(rollout.returns, 1, torch::kFloat32);
     const torch::Tensor b_values = gather(rollout.values, 1, torch::kFloat32);
     const int64_t n = b_obs.size(0);
+    torch::Tensor b_value_context;  // the same for every epoch: computed once
+    {
+      torch::NoGradGuard no_grad;
+      b_value_context = agent->value_context({b_obs, b_act_features, b_masks, {}});
+    }
 
     torch::Tensor sum_pg = torch::zeros({}, device), sum_v = torch::zeros({}, device);
     torch::Tensor sum_ent = torch::zeros({}, device), sum_kl = torch::zeros({}, device);
@@ -226,8 +236,10 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
         if (end <= begin) continue;
         const torch::Tensor mb = perm.slice(0, begin, end);
 
-        const PolicyInput x{b_obs.index_select(0, mb), b_act_features.index_select(0, mb),
-                            b_masks.index_select(0, mb)};
+        const PolicyInput x{
+            b_obs.index_select(0, mb), b_act_features.index_select(0, mb),
+            b_masks.index_select(0, mb),
+            b_value_context.defined() ? b_value_context.index_select(0, mb) : torch::Tensor()};
         const MaskedCategorical pi = agent->policy(x);
         const torch::Tensor new_logprob = pi.log_prob(b_acts.index_select(0, mb));
         const torch::Tensor entropy = pi.entropy().mean();
@@ -318,7 +330,7 @@ TrainResult train_ppo(const Registry& registry, const TrainConfig& cfg,
     const Task& task = prototype.task();
     const nlohmann::json sidecar = {
         {"format", "collabgym-checkpoint"},
-        {"format_version", 2},  // 2: network.kind, act_feature_names
+        {"format_version", 3},  // 2: network.kind, act_feature_names; 3: network.scorer
         {"algo", "ppo"},
         {"task", {{"id", task.id()}, {"name", task.name()}, {"version", task.version()}}},
         {"scenario", task.scenario_info()},

@@ -189,7 +189,7 @@ TEST(LearnersTrain, WritesMetricsCurveAndCheckpointWithSidecar) {
   EXPECT_EQ(meta["env_options"]["reward"], "terminal");
   EXPECT_EQ(meta["seed"], 7);
   EXPECT_EQ(meta["steps"], 1024);
-  EXPECT_EQ(meta["format_version"], 2);
+  EXPECT_EQ(meta["format_version"], 3);
   EXPECT_EQ(meta["policy"], "auto");
   EXPECT_EQ(meta["network"]["kind"], "mlp");  // v0 has no act features: auto is the MLP
   EXPECT_EQ(meta["network"]["num_features"], 2 * 58 + 3);
@@ -455,6 +455,52 @@ TEST(LearnersPpoAgent, ActScoringCheckpointsCheckActFeatureNamesNotActs) {
   Env tq = registry().make("twenty_questions-v1", small_options("terminal"));
   EXPECT_NE(act_error("ppo:" + (tmp.path / "as").string(), tq).find("guess_number-v0"),
             std::string::npos);
+}
+
+// A checkpoint of the first scorer (before the factored one, its sidecar has no network.scorer)
+// still loads and plays, as the scorer it holds: the same acts as with the sidecar that names it.
+TEST(LearnersPpoAgent, CheckpointsOfTheFirstScorerStillLoadAndPlay) {
+  TempDir tmp("first_scorer");
+  TrainConfig cfg = guess_config((tmp.path / "mlp_scorer").string(), 2048);
+  cfg.ppo.scorer = "mlp";
+  train(registry(), cfg);
+  nlohmann::json meta =
+      nlohmann::json::parse(std::ifstream(tmp.path / "mlp_scorer" / "checkpoint.json"));
+  ASSERT_EQ(meta["network"]["scorer"], "mlp");
+  const fs::path old = tmp.path / "old";
+  fs::create_directories(old);
+  fs::copy_file(tmp.path / "mlp_scorer" / "checkpoint.pt", old / "checkpoint.pt");
+  meta["network"].erase("scorer");
+  meta["format_version"] = 2;
+  std::ofstream(old / "checkpoint.json") << meta.dump();
+
+  register_agents();
+  Env env = registry().make("guess_number-v0", guess_options("test"));
+  agents::RunConfig rc;
+  rc.episodes = 30;
+  rc.seed = 100000;
+  std::vector<int32_t> named, legacy;
+  auto a = agents::make_agent("ppo:" + (tmp.path / "mlp_scorer").string());
+  auto b = agents::make_agent("ppo:" + old.string());
+  for (uint64_t seed = 100000; seed < 100030; ++seed) {
+    agents::play_episode(env, *a, seed, nlohmann::json::object(), nullptr, &named);
+    agents::play_episode(env, *b, seed, nlohmann::json::object(), nullptr, &legacy);
+  }
+  EXPECT_FALSE(named.empty());
+  EXPECT_EQ(named, legacy);
+  // A factored checkpoint's parameters under a sidecar that says "mlp" are refused, naming it.
+  TrainConfig f = guess_config((tmp.path / "factored").string(), 512);
+  train(registry(), f);
+  nlohmann::json fm = nlohmann::json::parse(std::ifstream(tmp.path / "factored" / "checkpoint.json"));
+  fm["network"]["scorer"] = "mlp";
+  std::ofstream(tmp.path / "factored" / "checkpoint.json") << fm.dump();
+  std::string err;
+  try {
+    err = act_error("ppo:" + (tmp.path / "factored").string(), env);
+  } catch (const Error& e) {  // refused when loading, or on its first act
+    err = e.what();
+  }
+  EXPECT_NE(err.find("cannot load checkpoint"), std::string::npos) << err;
 }
 
 // Generalization to unseen goals and to a larger act set (issue 9): act-scoring PPO trained on the

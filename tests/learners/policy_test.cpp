@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -124,13 +125,30 @@ PolicyInput random_input(int64_t rows, int64_t acts) {
   return {torch::randn({rows, kF}), torch::randn({rows, acts, kK}), random_mask(rows, acts)};
 }
 
-TEST(LearnersActScoring, NeverPicksAMaskedAct) {
+// Both scorers (act_scoring.h): every property below holds for each.
+class LearnersActScoringScorers : public ::testing::TestWithParam<std::string> {
+ protected:
+  ActScoring make(int acts) const {
+    return ActScoring(kF, kK, kHidden, acts, ScorerArgs{GetParam(), 8});
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Scorers, LearnersActScoringScorers,
+                         ::testing::Values(std::string(kFactoredScorer), std::string(kMlpScorer)),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(LearnersActScoringScorers, NeverPicksAMaskedAct) {
   torch::manual_seed(11);
-  ActScoring net(kF, kK, kHidden, 40);
+  ActScoring net = make(40);
   // Sharpen the scorer so that a masked act would win often if the mask were ignored.
   {
     torch::NoGradGuard no_grad;
-    net->score3->weight.mul_(500);
+    if (net->score3) {
+      net->score3->weight.mul_(500);
+    } else {  // q's last layer (weight, then bias: the second-to-last parameter)
+      auto q = net->obs_embed->parameters();
+      q[q.size() - 2].mul_(500);
+    }
   }
   torch::NoGradGuard no_grad;
   for (int64_t acts : {1, 2, 7, 40, 300}) {
@@ -145,6 +163,9 @@ TEST(LearnersActScoring, NeverPicksAMaskedAct) {
       }
       ASSERT_TRUE(torch::isfinite(pi.entropy()).all().item<bool>());
       ASSERT_TRUE(torch::isfinite(net->value(x)).all().item<bool>());
+      // The unmasked scores of the legal acts decide: a masked act scored highest changes nothing.
+      const torch::Tensor s = net->scores(x);
+      ASSERT_TRUE((s.masked_select(x.mask.eq(0)) == kMaskedLogit).all().item<bool>());
     }
   }
   // A row with no legal act (a finished episode's last observation) is uniform, its value finite.
@@ -154,9 +175,9 @@ TEST(LearnersActScoring, NeverPicksAMaskedAct) {
   EXPECT_TRUE(torch::isfinite(net->value(none)).all().item<bool>());
 }
 
-TEST(LearnersActScoring, PermutingActsPermutesTheirLogitsAndKeepsTheValue) {
+TEST_P(LearnersActScoringScorers, PermutingActsPermutesTheirLogitsAndKeepsTheValue) {
   torch::manual_seed(12);
-  ActScoring net(kF, kK, kHidden, 40);
+  ActScoring net = make(40);
   torch::NoGradGuard no_grad;
   const PolicyInput x = random_input(32, 40);
   const torch::Tensor perm = torch::randperm(40, torch::kInt64);
@@ -168,11 +189,11 @@ TEST(LearnersActScoring, PermutingActsPermutesTheirLogitsAndKeepsTheValue) {
   EXPECT_TRUE(torch::equal(perm.index_select(0, net->policy(y).mode()), net->policy(x).mode()));
 }
 
-TEST(LearnersActScoring, ScoresDoNotDependOnTheOtherActs) {
+TEST_P(LearnersActScoringScorers, ScoresDoNotDependOnTheOtherActs) {
   // The same act in another act set (here: 40 acts, then the same 40 among 300) gets the same
   // score: a network trained with A = 40 runs on A = 300.
   torch::manual_seed(13);
-  ActScoring net(kF, kK, kHidden, 40);
+  ActScoring net = make(40);
   torch::NoGradGuard no_grad;
   const PolicyInput small = random_input(8, 40);
   const PolicyInput extra = random_input(8, 260);
@@ -180,19 +201,24 @@ TEST(LearnersActScoring, ScoresDoNotDependOnTheOtherActs) {
                           torch::cat({small.mask, extra.mask}, 1)};
   const torch::Tensor s_small = net->scores(small), s_large = net->scores(large);
   EXPECT_TRUE(torch::allclose(s_large.narrow(1, 0, 40), s_small, 1e-5, 1e-6));
-  // Scores equal the plain per-act MLP on [o; a] (the split first layer is the same function).
+  // The scores equal the scorer's formula written out per act, without the shortcuts.
   const torch::Tensor o = small.obs.unsqueeze(1).expand({8, 40, kF});
-  const torch::Tensor dense =
-      net->score3(torch::tanh(net->score2(
-                      torch::tanh(net->score1(torch::cat({o, small.act_features}, 2))))))
-          .squeeze(-1)
-          .masked_fill(small.mask.eq(0), kMaskedLogit);
+  torch::Tensor dense;
+  if (GetParam() == kMlpScorer) {  // the split first layer is the plain MLP on [o; a]
+    dense = net->score3(torch::tanh(net->score2(
+                            torch::tanh(net->score1(torch::cat({o, small.act_features}, 2))))))
+                .squeeze(-1);
+  } else {  // q(o) . relu(Wa a + ba)
+    const torch::Tensor q = net->obs_embed->forward(small.obs).unsqueeze(1);  // [8, 1, D]
+    dense = (q * torch::relu(net->act_embed->forward(small.act_features))).sum(-1);
+  }
+  dense = dense.masked_fill(small.mask.eq(0), kMaskedLogit);
   EXPECT_TRUE(torch::allclose(s_small, dense, 1e-5, 1e-5));
 }
 
-TEST(LearnersActScoring, GradientsReachEveryParameter) {
+TEST_P(LearnersActScoringScorers, GradientsReachEveryParameter) {
   torch::manual_seed(14);
-  ActScoring net(kF, kK, kHidden, 12);
+  ActScoring net = make(12);
   const PolicyInput x = random_input(16, 12);
   const MaskedCategorical pi = net->policy(x);
   const torch::Tensor loss =
@@ -203,6 +229,27 @@ TEST(LearnersActScoring, GradientsReachEveryParameter) {
     EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
     EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
   }
+}
+
+// The sidecar records the scorer; a sidecar without one (written before the factored scorer)
+// builds the first scorer, whose parameters the old checkpoint holds.
+TEST(LearnersActScoring, SidecarRecordsTheScorerAndOldOnesMeanTheFirst) {
+  const PolicyNet factored = make_policy(kActScoringPolicy, kF, 40, kK, kHidden);
+  EXPECT_EQ(factored->describe()["scorer"], "factored");
+  EXPECT_EQ(factored->describe()["act_hidden"], ScorerArgs{}.act_hidden);
+  nlohmann::json old = make_policy(kActScoringPolicy, kF, 40, kK, kHidden, {kMlpScorer, 0})
+                           ->describe();
+  EXPECT_EQ(old["scorer"], "mlp");
+  EXPECT_FALSE(old.contains("act_hidden"));
+  old.erase("scorer");
+  const PolicyNet rebuilt = make_policy(old);
+  EXPECT_EQ(rebuilt->describe()["scorer"], "mlp");
+  std::vector<std::string> names;
+  for (const auto& p : rebuilt->named_parameters()) names.push_back(p.key());
+  EXPECT_NE(std::find(names.begin(), names.end(), "score2.weight"), names.end());
+  EXPECT_THROW(make_policy(kActScoringPolicy, kF, 40, kK, kHidden, {"lstm", 8}), InvalidOption);
+  EXPECT_THROW(make_policy(kActScoringPolicy, kF, 40, kK, kHidden, {kFactoredScorer, 0}),
+               InvalidOption);
 }
 
 TEST(LearnersActScoring, CheckpointRoundTripGivesIdenticalLogits) {
