@@ -177,10 +177,9 @@ int emit_slurm(const Registry& registry, const LeaderboardArgs& a,
   for (const auto& spec : cfg.agents) (void)agents::make_agent(spec);
   SlurmJobs j;
   j.dir = a.emit_slurm;
-  std::error_code ec;
-  j.binary = fs::read_symlink("/proc/self/exe", ec).string();
-  if (ec || j.binary.empty()) throw Error("--emit-slurm: cannot find this program's own path");
-  j.workdir = fs::current_path().string();
+  const JobSite site = this_site();
+  j.binary = site.binary;
+  j.workdir = site.workdir;
   j.out = a.out;
   j.shards = a.slurm_shards;
   j.cpus = cfg.jobs;

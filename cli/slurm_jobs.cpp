@@ -11,6 +11,13 @@ namespace collab::cli {
 
 namespace fs = std::filesystem;
 
+JobSite this_site() {
+  std::error_code ec;
+  JobSite site{fs::read_symlink("/proc/self/exe", ec).string(), fs::current_path().string()};
+  if (ec || site.binary.empty()) throw Error("--emit-slurm: cannot find this program's own path");
+  return site;
+}
+
 std::string shell_quote(const std::string& text) {
   std::string out;
   out.reserve(text.size() + 2);

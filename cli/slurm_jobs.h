@@ -21,6 +21,13 @@ struct SlurmJobs {
   std::vector<std::string> sbatch;  // extra #SBATCH options (--partition=…, --time=…)
 };
 
+// Where jobs written here run: this program's absolute path and the current folder (relative
+// paths in the flags resolve there). Throws collab::Error when the program's path is unknown.
+struct JobSite {
+  std::string binary, workdir;
+};
+JobSite this_site();
+
 // `text` quoted for bash (single quotes; a ' inside becomes '\'').
 std::string shell_quote(const std::string& text);
 

@@ -160,10 +160,9 @@ int emit_sweep(const Registry& reg, const TrainArgs& a) {
     throw InvalidOption(fmt::format("--ppo '{}': expected a JSON object", a.ppo_json));
   }
   j.dir = a.emit_slurm;
-  std::error_code ec;
-  j.binary = fs::read_symlink("/proc/self/exe", ec).string();
-  if (ec || j.binary.empty()) throw Error("--emit-slurm: cannot find this program's own path");
-  j.workdir = fs::current_path().string();
+  const JobSite site = this_site();
+  j.binary = site.binary;
+  j.workdir = site.workdir;
   j.out = a.out;
   j.cpus = a.threads;
   j.sbatch = a.slurm_sbatch;
