@@ -53,9 +53,9 @@ void check_shapes(const PolicyInput& x, int f, int k) {
 }  // namespace
 
 torch::Tensor ActScoringImpl::scores(const PolicyInput& x) {
+  if (obs_embed) return factored_scores(x).masked_fill(x.mask.eq(0), kMaskedLogit);
   check_shapes(x, num_features, num_act_features);
   const int64_t b = x.mask.size(0), a = x.mask.size(1);
-  if (obs_embed) return factored_scores(x).masked_fill(x.mask.eq(0), kMaskedLogit);
   // W1 [o; a] + b1 = (W1o o + b1) + W1a a: the observation's part once per row [B, H].
   const torch::Tensor w_obs = score1->weight.narrow(1, 0, num_features);
   const torch::Tensor w_act = score1->weight.narrow(1, num_features, num_act_features);

@@ -48,7 +48,7 @@ void check_args(const PpoArgs& a) {
   if (!(a.target_kl >= 0)) bad("target_kl", a.target_kl, ">= 0 (0 = no early stop)");
   if (a.hidden < 1) bad("hidden", a.hidden, ">= 1");
   if (a.act_hidden < 1) bad("act_hidden", a.act_hidden, ">= 1");
-  if (a.scorer != "factored" && a.scorer != "mlp") {
+  if (a.scorer != kFactoredScorer && a.scorer != kMlpScorer) {
     throw InvalidOption("ppo.scorer = '" + a.scorer +
                         "': expected 'factored' or 'mlp' (the act-scoring policy's scorer)");
   }
