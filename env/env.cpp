@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "env/error.h"
+#include "env/instructions.h"
 #include "env/policy.h"
 #include "env/step_info.h"
 #include "env/text.h"
@@ -455,6 +456,7 @@ nlohmann::json Env::make_spec() const {
       {"name", task_->name()},
       {"version", task_->version()},
       {"description", task_->description()},
+      {"instructions", render_instructions(task_->instructions(), cfg_->max_turns)},
       {"acts", acts},
       {"features", feats},
       {"act_features", act_feats},

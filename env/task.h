@@ -111,6 +111,11 @@ class Task {
   virtual int version() const = 0;       // the N of name-vN
   std::string id() const { return name() + "-v" + std::to_string(version()); }
   virtual std::string description() const = 0;
+  // What an agent is told before the user's opening (env/instructions.h): its role, how to ask,
+  // act and finish in words, the limits, how its messages are read. A template ({max_turns});
+  // the same for every goal of the scenario and naming none of them (the conformance suite checks
+  // both). The scenario's "instructions" when it has them, else the task's own text.
+  virtual std::string instructions() const = 0;
 
   virtual const std::vector<std::string>& acts() const = 0;  // "ask:alive", "guess:dog"…
   virtual const std::vector<std::string>& feature_names() const = 0;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "env/bleu.h"
+#include "env/instructions.h"
 
 namespace collab::tasks::doc_edit {
 namespace {
@@ -107,11 +108,12 @@ Setup Setup::load(const ScenarioFile& file) {
     pr.add("", "expected a JSON object at the top level");
     pr.throw_if_any();
   }
-  unknown_keys(pr, j, {"task", "description", "user", "documents"}, "");
+  unknown_keys(pr, j, {"task", "description", "instructions", "user", "documents"}, "");
   if (const auto* t = pr.string(j, "task", ""); t && *t != "doc_edit") {
     pr.add("/task", fmt::format("expected \"doc_edit\", got {}", t->dump()));
   }
   if (j.contains("description")) s.description = nonempty(pr, j, "description", "");
+  if (auto text = read_scenario_instructions(j, pr)) s.instructions = std::move(*text);
   if (const auto* u = pr.object(j, "user", "")) {
     unknown_keys(pr, *u, {"patience", "assume_correction", "openings"}, "/user");
     if (const auto* p = pr.number(*u, "patience", "/user")) {

@@ -66,6 +66,7 @@ using Choice = std::array<int, kDims>;
 
 struct Setup {
   std::string path, hash, description;
+  std::string instructions;  // the scenario's own agent instructions ("": the task's)
   std::vector<Document> docs;
   std::vector<std::string> openings;  // "{kind}" and "{source}" are filled in
   int patience = 10;

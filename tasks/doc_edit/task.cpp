@@ -30,6 +30,19 @@ std::shared_ptr<const Task> DocEdit::from_file(const std::string& path) {
   return std::make_shared<const DocEdit>(Setup::load(load_scenario_file(path)));
 }
 
+// What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
+std::string DocEdit::instructions() const {
+  static constexpr const char* kDefault =
+      R"(You are a writing assistant. The user gives you a document to improve, but does not say how they want it; their preferences decide whether the result is right.
+- You may ask about one aspect per message: the tone, the length, the audience, the structure or format, a point that must be in it, or the title. Example: "Who will read this?"
+- You may state an assumption instead of asking: "I'll assume <your choice> for the <aspect>." The user corrects it or lets it stand.
+- Hand in a draft by writing the whole document in your message (at least 25 words; a line introducing it is fine). The user compares it with what they want and tells you what is off. Your latest draft is what is judged, word for word.
+- Say "That's all, goodbye." to finish; the user also ends once a draft is what they want.
+- You have {max_turns} messages at most, and the user loses patience with too many turns.
+How your messages are read: a message with a document in it is a draft; otherwise it is read as one question, one assumption or a goodbye. Any other message gets a puzzled reply and still uses up a turn.)";
+  return setup_.instructions.empty() ? std::string(kDefault) : setup_.instructions;
+}
+
 std::string DocEdit::description() const {
   return setup_.description.empty()
              ? "Edit a document to the user's hidden preferences (tone, length, audience, "

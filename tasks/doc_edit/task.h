@@ -94,6 +94,7 @@ class DocEdit final : public TaskBase<Game> {
   std::string name() const override { return kName; }
   int version() const override { return kVersion; }
   std::string description() const override;
+  std::string instructions() const override;
   int default_max_turns() const override { return kMaxTurns; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
   nlohmann::json scenario_info() const override;

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "env/instructions.h"
+
 namespace collab::tasks::grocery {
 
 namespace {
@@ -111,13 +113,15 @@ Setup Setup::load(const ScenarioFile& file) {
     pr.throw_if_any();
   }
   check_keys(pr, j, "",
-             {"task", "description", "cities", "products", "stores", "personas", "profiles"});
+             {"task", "description", "instructions", "cities", "products", "stores", "personas",
+              "profiles"});
   if (auto t = str(pr, j, "task", ""); t && *t != "grocery") {
     pr.add("/task", fmt::format("\"{}\": expected \"grocery\"", *t));
   }
   if (j.contains("description")) {
     if (auto d = str(pr, j, "description", "")) s.description = *d;
   }
+  if (auto text = read_scenario_instructions(j, pr)) s.instructions = std::move(*text);
   if (const json* cs = pr.array(j, "cities", "")) {
     for (size_t i = 0; i < cs->size(); ++i) {
       if (!(*cs)[i].is_string() || (*cs)[i].get<std::string>().empty()) {

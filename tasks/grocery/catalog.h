@@ -64,6 +64,7 @@ struct Profile {
 
 struct Setup {
   std::string path, hash, description;
+  std::string instructions;  // the scenario's own agent instructions ("": the task's)
   std::vector<std::string> cities, chains, types;
   std::vector<Product> products;
   std::vector<Store> stores;

@@ -55,6 +55,19 @@ std::shared_ptr<const Task> Grocery::from_file(const std::string& path) {
   return std::make_shared<const Grocery>(Setup::load(load_scenario_file(path)));
 }
 
+// What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
+std::string Grocery::instructions() const {
+  static constexpr const char* kDefault =
+      R"(You are the assistant of a grocery delivery app, ordering for the user. The user wants an order but has not said what, where, or how; ordering on guesses buys the wrong things, at the wrong store.
+- Ask what you need to know, one thing per message: the delivery address, which store they shop at, what is on their list, how many of each, which brand or size, any diet, the budget, the delivery time. Example: "Which store do you usually shop at?"
+- Choose the store by its chain (and city if needed): "Let's use the <chain> store in <city>."
+- Add to the cart by naming the product, with brand, size and quantity when you know them: "Add 2 <product>." Remove with "Remove the <product>."
+- When the cart is right, say "Please check out." This ends the conversation and the order is judged: the right items and quantities, the right store and address, within the budget.
+- You have {max_turns} messages at most; the user leaves after too many questions or too many mistakes.
+How your messages are read: each message is read as one request (a question, a store, an item to add or remove, or the checkout). The user answers only what was asked, says so when a message makes no sense to them, and objects to wrong items.)";
+  return setup_.instructions.empty() ? std::string(kDefault) : setup_.instructions;
+}
+
 std::string Grocery::description() const {
   return fmt::format(
       "Order groceries on a delivery app ({} stores in {} cities, {} products, {} households): ask "

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "env/instructions.h"
 #include "env/error.h"
 #include "env/text.h"
 
@@ -27,9 +28,9 @@ Setup Setup::load(const ScenarioFile& file) {
     pr.add("", "expected a JSON object at the top level");
     pr.throw_if_any();
   }
-  static const std::set<std::string> kKeys = {"task",       "description", "low",
-                                              "high",       "thresholds",  "patience",
-                                              "max_wrong_guesses"};
+  static const std::set<std::string> kKeys = {"task",       "description", "instructions",
+                                              "low",        "high",        "thresholds",
+                                              "patience",   "max_wrong_guesses"};
   for (const auto& [k, v] : j.items()) {
     if (!kKeys.contains(k)) {
       pr.add("/" + k, fmt::format("unknown key; expected one of: {}", fmt::join(kKeys, ", ")));
@@ -47,6 +48,7 @@ Setup Setup::load(const ScenarioFile& file) {
     }
     *out = v.get<int>();
   };
+  if (auto text = read_scenario_instructions(j, pr)) s.instructions = std::move(*text);
   integer("low", 0, 1000000, &s.low);
   integer("high", 0, 1000000, &s.high);
   integer("patience", 1, 1000, &s.patience);
@@ -99,6 +101,16 @@ GuessNumber::GuessNumber(Setup setup) : setup_(std::move(setup)) {
 
 std::shared_ptr<const Task> GuessNumber::from_file(const std::string& path) {
   return std::make_shared<const GuessNumber>(Setup::load(load_scenario_file(path)));
+}
+
+// What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
+std::string GuessNumber::instructions() const {
+  static constexpr const char* kDefault =
+      R"(You are guessing a whole number the user has in mind, in a known range.
+- Ask "Is it above <T>?" for a threshold T the user answers about (the multiples listed in the task's acts); the user says yes or no.
+- Guess with "Is it <N>?"; a right guess wins. You have {max_turns} messages at most, and too many wrong guesses end the game.
+How your messages are read: the first number in your message is read; after "above" (or "more than") it is a question, otherwise a guess. A message without a number gets a puzzled reply and still costs a turn.)";
+  return setup_.instructions.empty() ? std::string(kDefault) : setup_.instructions;
 }
 
 std::string GuessNumber::description() const {

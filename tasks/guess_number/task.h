@@ -30,6 +30,7 @@ inline constexpr const char* kDefaultScenario = "guess_number/default.json";
 // about, and the user's patience. Goals split by parity: even numbers train, odd numbers test.
 struct Setup {
   std::string path, hash;
+  std::string instructions;  // the scenario's own agent instructions ("": the task's)
   int low = 1, high = 100;
   std::vector<int> thresholds;  // strictly increasing, each in [low, high)
   int patience = 12;            // agent turns before the user stops the game
@@ -87,6 +88,7 @@ class GuessNumber final : public TaskBase<Game> {
   std::string name() const override { return kName; }
   int version() const override { return kVersion; }
   std::string description() const override;
+  std::string instructions() const override;
   int default_max_turns() const override { return setup_.patience; }
   std::unique_ptr<Episode> new_episode(Rng& rng, const nlohmann::json& options) const override;
   nlohmann::json scenario_info() const override;

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "env/instructions.h"
 #include "env/error.h"
 
 namespace collab::tasks::math_qa {
@@ -195,11 +196,14 @@ Setup Setup::read(const ScenarioFile& file, Problems& pr) {
     pr.add("", "expected a JSON object at the top level");
     return s;
   }
-  check_keys(pr, j, "", {"task", "description", "units", "dimensions", "user", "templates", "fixed"});
+  check_keys(pr, j, "",
+             {"task", "description", "instructions", "units", "dimensions", "user", "templates",
+              "fixed"});
   if (const auto t = str(pr, j, "task", ""); t && *t != kTask) {
     pr.add("/task", fmt::format("expected \"{}\", got \"{}\"", kTask, *t));
   }
   s.description = j.value("description", "");
+  if (auto text = read_scenario_instructions(j, pr)) s.instructions = std::move(*text);
 
   // Dimensions and their question cues.
   std::map<std::string, int> dim_index;

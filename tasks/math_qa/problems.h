@@ -89,6 +89,7 @@ struct Persona {
 
 struct Setup {
   std::string path, hash, description;
+  std::string instructions;  // the scenario's own agent instructions ("": the task's)
   std::vector<Unit> units;
   std::vector<Dimension> dimensions;
   std::vector<Problem> problems;  // templates, then fixed problems

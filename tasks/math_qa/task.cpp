@@ -87,6 +87,17 @@ std::shared_ptr<const Task> MathQa::from_file(const std::string& path) {
   return std::make_shared<const MathQa>(Setup::load(load_scenario_file(path)));
 }
 
+// What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
+std::string MathQa::instructions() const {
+  static constexpr const char* kDefault =
+      R"(You are a math tutor answering the user's word problem. The problem as stated may leave out a quantity or give one only roughly; sometimes it states everything, and then you should answer at once.
+- Ask for a missing or unclear quantity, one per message: "What is the <quantity>?". To check a doubtful one, ask the user to confirm it: "Could you confirm the <quantity>, with its units?"
+- Give your final answer as "The answer is <number> <units>." in the units the question asks for (\boxed{{<number>}} works too). Your first final answer ends the conversation and is judged for accuracy.
+- You have {max_turns} messages at most.
+How your messages are read: a message with a question in it asks about the quantity it names; otherwise the number that follows "The answer is" (else the last number you give in the question's units) is your answer. Write numbers with digits; showing your working first is fine.)";
+  return setup_.instructions.empty() ? std::string(kDefault) : setup_.instructions;
+}
+
 std::string MathQa::description() const {
   size_t templates = 0;
   for (const auto& p : setup_.problems) templates += !p.fixed;

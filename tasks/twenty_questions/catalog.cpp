@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "env/instructions.h"
 #include "env/text.h"
 #include "tasks/twenty_questions/task.h"
 
@@ -18,7 +19,8 @@ namespace {
 using json = nlohmann::json;
 
 // The keys each level of the schema accepts (README "Scenario").
-const std::vector<std::string> kTopKeys = {"task", "description", "user", "attributes", "objects"};
+const std::vector<std::string> kTopKeys = {"task",       "description", "instructions",
+                                           "user",       "attributes",  "objects"};
 const std::vector<std::string> kUserKeys = {"patience", "max_wrong_guesses", "personas", "openings",
                                             "category_opening"};
 const std::vector<std::string> kPersonaKeys = {"name", "weight", "noise", "hints_category"};
@@ -230,6 +232,7 @@ Catalog Catalog::parse(const ScenarioFile& file, Problems& pr) {
     else
       pr.add("/description", fmt::format("{}: expected a string", j["description"].dump()));
   }
+  if (auto text = read_scenario_instructions(j, pr)) c.instructions = std::move(*text);
 
   // Attributes.
   std::map<std::string, std::string> phrase_owner;  // normalized phrase -> attribute

@@ -40,6 +40,7 @@ struct Catalog {
   std::string path;
   std::string hash;
   std::string description;
+  std::string instructions;  // the scenario's own agent instructions ("": the task's)
   std::vector<Attribute> attributes;
   std::vector<Object> objects;
   std::vector<Persona> personas;

@@ -80,6 +80,17 @@ std::shared_ptr<const Task> TwentyQuestions::from_file_v1(const std::string& pat
   return std::make_shared<const TwentyQuestions>(Catalog::load(load_scenario_file(path), 1), 1);
 }
 
+// What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
+std::string TwentyQuestions::instructions() const {
+  static constexpr const char* kDefault =
+      R"(You are the assistant in a game of 20 Questions. The user has one thing in mind and will not say what it is; find it by asking.
+- Ask one yes-or-no question per message, in plain words, for example "Is it alive?" or "Is it bigger than a breadbox?". The user answers yes, no, or that they are not sure.
+- When you think you know, guess with "Is it a <thing>?" (one guess per message). A right guess wins and ends the game; a wrong one costs a question, and too many wrong guesses end it.
+- You have {max_turns} messages at most, and the user stops after that many questions; fewer questions is better.
+How your messages are read: each message is read as one question or one guess. A message the user cannot read as either gets a puzzled reply and still costs a turn; when a question could mean two things, the reply says which one was answered.)";
+  return catalog_.instructions.empty() ? std::string(kDefault) : catalog_.instructions;
+}
+
 std::string TwentyQuestions::description() const {
   return fmt::format(
       "20 Questions over {} objects and {} yes/no attributes: ask questions, then guess the "

@@ -77,6 +77,7 @@ class TinyTask final : public TaskBase<TinyEp> {
   std::string name() const override { return "tiny"; }
   int version() const override { return 0; }
   std::string description() const override { return "test task"; }
+  std::string instructions() const override { return "Say a number; {max_turns} turns."; }
   TinyTask() {
     acts_ = {"ask", "answer:0", "answer:1", "answer:2", "answer:3"};
     features_ = {"known", "digit"};

@@ -470,6 +470,64 @@ TEST_P(Conformance, MrIsDeterministicWhateverTheThreadCount) {
   EXPECT_EQ(run(1), run(2));
 }
 
+// The lowercase words of `text` (runs of letters and digits; '_' separates) of 3+ characters,
+// without the function words that any two texts share by chance.
+std::set<std::string> words_of(const std::string& text) {
+  static const std::set<std::string> kFunction = {"the", "and", "for", "with", "from", "that",
+                                                  "this", "not", "are", "any", "all", "its",
+                                                  "you", "your", "one", "has", "was", "but"};
+  std::set<std::string> out;
+  std::string w;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const unsigned char c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
+    if (std::isalnum(c)) {
+      w.push_back(static_cast<char>(std::tolower(c)));
+    } else {
+      if (w.size() >= 3 && !kFunction.contains(w)) out.insert(w);
+      w.clear();
+    }
+  }
+  return out;
+}
+
+TEST_P(Conformance, InstructionsAreTheSameForEveryGoalAndNameNoneOfThem) {
+  // The agent-facing instructions (env/instructions.h) come from the task and scenario, never the
+  // episode: equal for every split, before and after resets, and free of every word that tells
+  // one goal from another (the words some goals' descriptions have and others lack).
+  Env env = make({{"split", "all"}, {"max_turns", 7}});
+  const std::string text = env.spec().at("instructions").get<std::string>();
+  ASSERT_GE(text.size(), 80u) << "instructions too short to tell an agent anything: " << text;
+  EXPECT_NE(text.find('7'), std::string::npos) << "the turn limit is not stated:\n" << text;
+  EXPECT_EQ(text.find("{max_turns}"), std::string::npos) << "an unfilled placeholder:\n" << text;
+  for (const char* split : {"train", "test"}) {
+    Env other = make({{"split", split}, {"max_turns", 7}});
+    EXPECT_EQ(other.spec().at("instructions"), text) << split;
+  }
+  std::vector<std::set<std::string>> goals;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    env.reset(seed);
+    goals.push_back(words_of(env.episode().goal()));
+    EXPECT_EQ(env.spec().at("instructions"), text);
+  }
+  std::set<std::string> in_all = goals.front(), in_some;
+  for (const auto& g : goals) {
+    in_some.insert(g.begin(), g.end());
+    std::set<std::string> keep;
+    for (const auto& w : in_all) {
+      if (g.contains(w)) keep.insert(w);
+    }
+    in_all = std::move(keep);
+  }
+  size_t varying = 0;
+  for (const auto& w : in_some) {
+    if (in_all.contains(w)) continue;
+    ++varying;
+    EXPECT_FALSE(words_of(text).contains(w))
+        << "the instructions name '" << w << "', which only some goals have:\n" << text;
+  }
+  EXPECT_GT(varying, 0u) << "the goals did not differ; the check compared nothing";
+}
+
 INSTANTIATE_TEST_SUITE_P(AllRegistered, Conformance, ::testing::ValuesIn(reg().ids()),
                          [](const auto& info) {
                            std::string s = info.param;
@@ -506,6 +564,34 @@ TEST(Registry, ValidateReturnsEveryProblemWithoutThrowing) {
   }
   EXPECT_NE(all.find(path), std::string::npos) << all;
   EXPECT_TRUE(reg().validate("guess_number", reg().default_scenario_path("guess_number")).empty());
+}
+
+TEST(Registry, ScenarioInstructionsReplaceTheTasksAndAreValidated) {
+  const std::string base = reg().default_scenario_path("guess_number");
+  std::ifstream in(base);
+  nlohmann::json j = nlohmann::json::parse(in);
+  j["instructions"] = {"Play nicely.", "You have {max_turns} turns; {{braces}} stay."};
+  const std::string good = testing::TempDir() + "/gn_instructions.json";
+  std::ofstream(good) << j.dump();
+  Env env = reg().make("guess_number", {{"scenario", good}, {"max_turns", 9}});
+  EXPECT_EQ(env.spec().at("instructions"), "Play nicely.\nYou have 9 turns; {braces} stay.");
+  const std::pair<nlohmann::json, const char*> bad[] = {
+      {"", "empty"},
+      {"Use {turns} turns.", "unknown placeholder {turns}"},
+      {"An open { brace", "unmatched '{'"},
+      {nlohmann::json::array({"ok", 3}), "/instructions/1"},
+      {nlohmann::json::array(), "a string or a non-empty array"},
+      {42, "a string or a non-empty array"},
+      {std::string(20000, 'x'), "at most"}};
+  for (const auto& [value, expect] : bad) {
+    j["instructions"] = value;
+    const std::string path = testing::TempDir() + "/gn_bad_instructions.json";
+    std::ofstream(path) << j.dump();
+    std::string all;
+    for (const auto& p : reg().validate("guess_number", path)) all += p + "\n";
+    EXPECT_NE(all.find(expect), std::string::npos) << value.dump().substr(0, 40) << ":\n" << all;
+    EXPECT_NE(all.find("/instructions"), std::string::npos) << all;
+  }
 }
 
 TEST(Registry, UnknownIdsSuggestNearOnes) {
