@@ -204,9 +204,59 @@ int cmd_spec(const Registry& reg, const EnvArgs& args) {
   return 0;
 }
 
-// Interactive: a person types the agent's turns.
-int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed) {
+namespace {
+
+// `play --agent SPEC`: the agent plays; the conversation is printed as it happens.
+int watch(collab::Env& env, const std::string& agent_spec, std::optional<uint64_t> seed) {
+  auto agent = collab::agents::make_agent(agent_spec);
+  const collab::ResetResult rr = env.reset(seed);
+  fmt::print("{} (seed {}), played by {}\n\nuser>  {}\n", env.task().id(), rr.seed, agent->name(),
+             rr.obs.text);
+  std::fflush(stdout);
+  double ret = 0;
+  std::string failure;
+  try {
+    agent->begin(env.spec(), rr.seed);
+    collab::Observation obs = rr.obs;
+    while (!env.done()) {
+      collab::Rng rng = collab::agents::policy_rng(env);
+      const collab::Action a = collab::agents::decide(*agent, env, obs, rng);
+      collab::StepResult r;
+      try {
+        r = env.step(a);
+      } catch (const collab::InvalidAction& e) {
+        throw collab::agents::AgentFailure(e.what());
+      }
+      ret += r.reward;
+      fmt::print("agent> {}\n        [{}]\nuser>  {}   [reward {:+.3f}]\n", r.info.agent_text,
+                 r.info.act ? env.task().acts()[static_cast<size_t>(*r.info.act)]
+                            : std::string("not understood"),
+                 r.obs.text, r.reward);
+      std::fflush(stdout);
+      obs = std::move(r.obs);
+    }
+  } catch (const collab::agents::AgentFailure& e) {
+    failure = e.what();
+  }
+  const collab::Score s = env.score();
+  fmt::print(
+      "\n--- summary ---\ngoal: {}\nturns: {}   success: {}   score: {:.3f}   return: {:.3f}   "
+      "agent tokens: {}\n",
+      env.episode().goal(), env.turn(), s.success ? "yes" : "no", s.task, ret, env.agent_tokens());
+  if (!failure.empty()) {
+    fmt::print("the agent failed: {}\n", failure);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// Interactive: a person types the agent's turns (or an agent plays: watch()).
+int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed,
+             const std::string& agent_spec) {
   collab::Env env = reg.make(args.resolved_task(), args.options());
+  if (!agent_spec.empty()) return watch(env, agent_spec, seed);
   const auto& acts = env.task().acts();
   collab::ResetResult rr = env.reset(seed);
   constexpr const char* kHelp =

@@ -49,7 +49,9 @@ void print_user_counters(const std::string& name);
 
 int cmd_list(const Registry& reg, bool as_json);
 int cmd_spec(const Registry& reg, const EnvArgs& args);
-int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed);
+// Interactive; with `agent_spec`, that agent plays and the conversation is printed.
+int cmd_play(const Registry& reg, const EnvArgs& args, std::optional<uint64_t> seed,
+             const std::string& agent_spec = "");
 int cmd_run(const Registry& reg, EnvArgs args, const std::vector<std::string>& agent_specs,
             int episodes, uint64_t seed, bool as_json, const std::string& trace_path);
 int cmd_replay(const Registry& reg, const std::vector<std::string>& paths);

@@ -33,7 +33,7 @@ CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
       ->capture_default_str();
   lb->add_option("--agents,-a", a.agents,
                  "Agents, comma-separated or repeated: random, passive, expert, ppo:DIR, "
-                 "remote:ENDPOINT[?timeout=SECONDS]")
+                 "remote:ENDPOINT[?timeout=SECONDS], llm:URL[?model=M&…] (docs/llm-agents.md)")
       ->delimiter(',');
   lb->add_option("--episodes,-n", a.episodes, "Episodes (distinct goals) per seed, task and agent")
       ->capture_default_str();
@@ -78,6 +78,7 @@ CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
                  "With --emit-slurm: an extra #SBATCH option for every job, e.g. "
                  "--partition=cpu or --time=01:00:00; repeatable");
   a.user.add_to(lb);
+  a.agent_cache.add_to(lb);
 
   a.merge = lb->add_subcommand(
       "merge", "Combine the folders of every shard of one run into the report one run would give");
@@ -199,6 +200,7 @@ int emit_slurm(const Registry& registry, const LeaderboardArgs& a,
   if (!a.user.cache_mode.empty()) {
     j.args.insert(j.args.end(), {"--user-cache-mode", a.user.cache_mode});
   }
+  for (const auto& f : a.agent_cache.to_args()) j.args.push_back(f);
   for (const auto& p : write_leaderboard_jobs(j)) fmt::print("wrote {}\n", p);
   fmt::print("submit with: {}/submit.sh  (the merged report goes to {})\n",
              fs::absolute(a.emit_slurm).lexically_normal().string(),
@@ -235,6 +237,7 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
     cfg.tasks = split_list(a.tasks);
   }
   cfg.agents = a.agents;
+  a.agent_cache.apply();
   cfg.episodes = a.episodes;
   cfg.seeds = a.seeds;
   cfg.first_seed = parse_u64("--seed", a.seed);
@@ -254,6 +257,7 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
   const leaderboard::RunResult r = leaderboard::run(
       registry, cfg,
       [&](int64_t done, int64_t total) { progress.update(done, total, "episodes"); });
+  print_llm_counters(cfg.agents);
   return report(r, a.out, a.json);
 }
 

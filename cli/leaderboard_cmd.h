@@ -32,6 +32,7 @@ struct LeaderboardArgs {
   int slurm_shards = 4;                  // array tasks (shards) of the emitted job
   std::vector<std::string> slurm_sbatch;  // extra #SBATCH options
   UserArgs user;  // --user: every environment's option user; results.json records it
+  AgentCacheArgs agent_cache;  // llm: agents' record/replay cache
   // merge
   std::vector<std::string> merge_dirs;
   std::string merge_out;

@@ -19,6 +19,7 @@
 #include "agents/agent.h"
 #include "bridge/curve.h"
 #include "bridge/protocol.h"
+#include "bridge/llm_agent.h"
 #include "bridge/remote_agent.h"
 #include "bridge/server.h"
 #include "cli/args.h"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   collab::learners::register_lazy_agents();  // "ppo:DIR" agents: loads the learners module then
 #endif
   collab::bridge::register_remote_agent();  // "remote:ENDPOINT" agents
+  collab::bridge::register_llm_agent();     // "llm:URL" agents
   CLI::App app{"CollabGym: environments for training and evaluating collaborative dialogue agents"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("collabgym ") + collab::kVersion);
@@ -78,6 +80,12 @@ int main(int argc, char** argv) {
   play_args.add_to(play, false);
   collab::cli::UserArgs play_user;
   play_user.add_to(play);
+  std::string play_agent;
+  play->add_option("--agent,-a", play_agent,
+                   "Let an agent play instead of you and print the conversation (any agent of "
+                   "`run`, e.g. expert or llm:URL)");
+  collab::cli::AgentCacheArgs play_cache;
+  play_cache.add_to(play);
 
   EnvArgs run_args;
   std::vector<std::string> agent_specs;
@@ -88,9 +96,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Run agents on a task and report success, score, turns, tokens");
   run_args.add_to(run, false);
   run->add_option("--agent,-a", agent_specs,
-                  "Agent: random, passive, expert, ppo:DIR (a trained checkpoint) or "
-                  "remote:ENDPOINT[?timeout=SECONDS] (served over ZeroMQ, docs/protocol.md); "
-                  "repeatable")
+                  "Agent: random, passive, expert, ppo:DIR (a trained checkpoint), "
+                  "remote:ENDPOINT[?timeout=SECONDS] (served over ZeroMQ, docs/protocol.md) or "
+                  "llm:URL[?model=M&temperature=T&max_tokens=N&timeout=S&retries=R&key_env=VAR] "
+                  "(an OpenAI-compatible chat endpoint, docs/llm-agents.md); repeatable")
       ->required();
   run->add_option("--episodes,-n", episodes, "Episodes per agent")->capture_default_str();
   run->add_option("--seed", seed, "Seed of the first episode (episode i uses seed + i)")
@@ -99,6 +108,8 @@ int main(int argc, char** argv) {
   run->add_flag("--json", as_json, "Print one JSON object (an array for several agents)");
   collab::cli::UserArgs run_user;
   run_user.add_to(run);
+  collab::cli::AgentCacheArgs run_cache;
+  run_cache.add_to(run);
 
   std::vector<std::string> replay_paths;
   auto* replay =
@@ -187,15 +198,22 @@ int main(int argc, char** argv) {
     if (*spec) return cmd_spec(reg, spec_args);
     if (*play) {
       play_args.user = first_or_empty(play_user.apply());
-      return cmd_play(reg, play_args,
-                      play_seed.empty() ? std::nullopt
-                                        : std::optional<uint64_t>(parse_u64("--seed", play_seed)));
+      play_cache.apply();
+      const int rc =
+          cmd_play(reg, play_args,
+                   play_seed.empty() ? std::nullopt
+                                     : std::optional<uint64_t>(parse_u64("--seed", play_seed)),
+                   play_agent);
+      if (!play_agent.empty()) collab::cli::print_llm_counters({play_agent});
+      return rc;
     }
     if (*run) {
       run_args.user = first_or_empty(run_user.apply());
+      run_cache.apply();
       const int rc = cmd_run(reg, run_args, agent_specs, episodes, parse_u64("--seed", seed),
                              as_json, trace_path);
       print_user_counters(run_args.user);
+      collab::cli::print_llm_counters(agent_specs);
       return rc;
     }
     if (*replay) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bridge/external_user.h"
+#include "bridge/llm_agent.h"
 #include "bridge/req_channel.h"
 #include "env/error.h"
 
@@ -55,6 +56,35 @@ std::vector<std::string> UserArgs::apply(bool replay_default) const {
     names.push_back(bridge::register_external_user(endpoint, cache, mode, name)->name());
   }
   return names;
+}
+
+void AgentCacheArgs::add_to(CLI::App* app) {
+  app->add_option("--agent-cache", cache,
+                  "JSON Lines file of llm: agents' replies, keyed by a hash of the request: record "
+                  "a run once, replay it byte for byte without the model (docs/llm-agents.md)");
+  app->add_option("--agent-cache-mode", cache_mode,
+                  "record (call the model for requests the cache lacks, and add them), replay "
+                  "(never call; a missing entry is an error naming it) or off; default: record "
+                  "with --agent-cache, else off")
+      ->check(CLI::IsMember({"record", "replay", "off"}));
+}
+
+void AgentCacheArgs::apply() const { bridge::configure_agent_cache(cache, cache_mode); }
+
+std::vector<std::string> AgentCacheArgs::to_args() const {
+  std::vector<std::string> out;
+  if (!cache.empty()) out.insert(out.end(), {"--agent-cache", cache});
+  if (!cache_mode.empty()) out.insert(out.end(), {"--agent-cache-mode", cache_mode});
+  return out;
+}
+
+void print_llm_counters(const std::vector<std::string>& agent_specs) {
+  for (const auto& spec : agent_specs) {
+    if (spec.rfind("llm:", 0) == 0) {
+      fmt::print(stderr, "llm agents: {}\n", bridge::llm_agent_counters().dump());
+      return;
+    }
+  }
 }
 
 }  // namespace collab::cli

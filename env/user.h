@@ -13,18 +13,16 @@
 // act…) makes the rule-based user stand in for that turn; info and stats count it.
 #pragma once
 
-#include <condition_variable>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "env/error.h"
+#include "env/replay_cache.h"
 
 namespace collab {
 
@@ -48,15 +46,15 @@ class UserModel {
   virtual nlohmann::json counters() const { return nlohmann::json::object(); }
 };
 
-enum class UserCacheMode { kOff, kRecord, kReplay };
-std::string_view to_string(UserCacheMode mode);
+// The user cache's modes are the generic cache's (env/replay_cache.h).
+using UserCacheMode = CacheMode;
 // "off" | "record" | "replay"; throws InvalidOption naming the value.
 UserCacheMode parse_user_cache_mode(std::string_view s);
 
-// The cache key of a request: a hex hash of its canonical JSON (keys sorted, as nlohmann dumps).
-std::string user_request_key(const nlohmann::json& request);
+// The cache key of a request (request_key of env/replay_cache.h).
+inline std::string user_request_key(const nlohmann::json& request) { return request_key(request); }
 
-// A record/replay cache in front of a UserModel, kept as a JSON Lines file, one entry a line:
+// A record/replay cache in front of a UserModel (a ReplayCache file), one entry a line:
 //   {"key":…, "op":…, "task":…, "turn":…, "agent_text":…, "answer":{…}}   or  …"failure":"why"}
 // (op/task/turn/agent_text are for people reading the file; only key and answer/failure are used.)
 //  * record: an entry in the file is used; otherwise the inner user is called and the answer (or
@@ -75,23 +73,12 @@ class CachedUser final : public UserModel {
   std::string name() const override { return name_; }
   nlohmann::json call(const nlohmann::json& request) override;
   nlohmann::json counters() const override;
-  size_t size() const;
+  size_t size() const { return cache_.size(); }
 
  private:
-  struct Entry {
-    nlohmann::json answer;  // null when the call failed
-    std::string failure;
-  };
-  nlohmann::json answer_of(const Entry& e) const;
-
   std::shared_ptr<UserModel> inner_;
-  std::string name_, path_;
-  UserCacheMode mode_;
-  mutable std::mutex mu_;
-  std::condition_variable done_;  // a pending key got its entry
-  std::map<std::string, Entry> entries_;
-  std::set<std::string> pending_;  // keys being asked of the inner user now (record mode)
-  uint64_t hits_ = 0, misses_ = 0;
+  std::string name_;
+  ReplayCache cache_;
 };
 
 // The process-wide directory of external users, by name: the option `user` of an environment names

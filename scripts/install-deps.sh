@@ -8,6 +8,8 @@ PACKAGES=(
   libboost-dev cppzmq-dev libzmq3-dev libmsgpack-cxx-dev
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libbenchmark-dev
+  # `llm:` agents call OpenAI-compatible chat endpoints over HTTP(S) (docs/llm-agents.md).
+  libcurl4-openssl-dev
   # `make fuzz` (docs/fuzzing.md): clang with libFuzzer and the sanitizer runtimes.
   clang libclang-rt-14-dev
   libtorch-dev libopenblas0-pthread
