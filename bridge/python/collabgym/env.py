@@ -76,6 +76,9 @@ class CollabGymEnv(EnvBase):
         act_features: whether this session's observations carry ``act_features``.
         history: the conversation of the current episode, as ``(role, text)`` pairs with role
             ``"user"`` or ``"agent"``.
+        instructions: what the task tells an agent before the user's opening (its role, how to
+            ask, act and finish in words, the turn limit, how messages are read); the same for
+            every goal. :meth:`messages` opens with it.
         np_random: a ``np.random.Generator`` seeded by ``reset(seed=...)`` (Gymnasium's
             convention; the environment itself draws nothing from it: the server owns the
             episode's randomness).
@@ -185,6 +188,25 @@ class CollabGymEnv(EnvBase):
         if not self.act_features:
             return 0
         return int(self.observation_space["act_features"].shape[1])
+
+    @property
+    def instructions(self) -> str:
+        """The task's agent-facing instructions (``collab_spec["instructions"]``; "" from a
+        server older than them)."""
+        return str(self.collab_spec.get("instructions") or "")
+
+    def messages(self) -> List[Dict[str, str]]:
+        """The episode so far as OpenAI-style chat messages, ready for a chat-completions call:
+        ``[{"role": "system", "content": instructions}, {"role": "user", "content": opening},
+        {"role": "assistant", ...}, {"role": "user", ...}, ...]``. Kept on the client from the
+        replies (nothing extra crosses the wire); an act-index action appears as the text the
+        task rendered for it. A new list each call."""
+        out: List[Dict[str, str]] = []
+        if self.instructions:
+            out.append({"role": "system", "content": self.instructions})
+        for role, text in self.history:
+            out.append({"role": "user" if role == "user" else "assistant", "content": text})
+        return out
 
     def act_index(self, name: str) -> int:
         """Index of the act called ``name``; raises KeyError naming it if there is none."""

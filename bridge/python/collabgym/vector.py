@@ -80,6 +80,9 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
             requests of protocol 1.3 and before), or None (SoA when every server offers it).
         curve: the CURVE keys of the clients made here, as for :func:`collabgym.make` (the same
             for every endpoint).
+        keep_messages: keep each environment's conversation as chat messages for
+            :meth:`messages` (language-model agents); off by default, as it costs a few list
+            appends per environment and step. Nothing extra crosses the wire either way.
 
     Batched observations are dicts ``{"features": float32 (N, F), "action_mask": uint8 (N, A),
     "text": tuple of N str, "turn": int64 (N,)}``, plus ``"act_features": float32 (N, A, K)`` when
@@ -93,7 +96,8 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
                  timeout: float = 10.0, client: Optional[Client] = None,
                  options: Optional[Mapping[str, Any]] = None,
                  act_features: Optional[bool] = None, layout: Optional[str] = None,
-                 curve: Optional[Mapping[str, Any]] = None, **kw_options: Any) -> None:
+                 curve: Optional[Mapping[str, Any]] = None, keep_messages: bool = False,
+                 **kw_options: Any) -> None:
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)):
             raise TypeError(f"num_envs: expected an int, got {type(num_envs).__name__}")
         if num_envs < 1:
@@ -172,6 +176,10 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
         self._masks = np.zeros((n, self.num_acts), dtype=np.uint8)
         self._returns = np.zeros(n, dtype=np.float64)
         self._lengths = np.zeros(n, dtype=np.int64)
+        self.keep_messages = bool(keep_messages)
+        #: The task's agent-facing instructions (``collab_spec["instructions"]``).
+        self.instructions: str = str(self.collab_spec.get("instructions") or "")
+        self._chats: List[List[Dict[str, str]]] = [[] for _ in range(n)]
 
     @property
     def client(self) -> Client:
@@ -221,6 +229,17 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
         step_parts = self._collect(steps)
         obs, infos, rewards, terminated, truncated = self._assemble(reset_parts, step_parts)
         return obs, rewards, terminated, truncated, infos
+
+    def messages(self, i: int) -> List[Dict[str, str]]:
+        """Environment ``i``'s current episode as OpenAI-style chat messages (the instructions as
+        the system message, the user's opening, then assistant and user turns), as
+        :meth:`collabgym.env.CollabGymEnv.messages` gives them. An episode that just ended keeps
+        its messages until its row is reset. Needs ``keep_messages=True``. A new list each call."""
+        if not self.keep_messages:
+            raise RuntimeError("messages(): make the VectorEnv with keep_messages=True")
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.num_envs:
+            raise IndexError(f"messages({i!r}): expected an env index in [0, {self.num_envs})")
+        return [dict(m) for m in self._chats[int(i)]]
 
     def close(self, **kwargs: Any) -> None:
         """Closes every session (pipelined; errors ignored) and the clients if owned.
@@ -476,6 +495,18 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
                             ok if step else np.zeros(n, dtype=bool),
                             [(np.arange(n), b)] if step else [])
 
+    def _record_messages(self, text: tuple, was_reset: np.ndarray, stepped: np.ndarray,
+                         infos: Mapping[str, Any]) -> None:
+        said = infos.get("agent_text")
+        for i in np.flatnonzero(was_reset):
+            chat = [{"role": "system", "content": self.instructions}] if self.instructions else []
+            chat.append({"role": "user", "content": text[i]})
+            self._chats[i] = chat
+        for i in np.flatnonzero(stepped):
+            agent = said[i] if said is not None and said[i] is not None else ""
+            self._chats[i].append({"role": "assistant", "content": str(agent)})
+            self._chats[i].append({"role": "user", "content": text[i]})
+
     def _finish(self, features: np.ndarray, mask: np.ndarray, turn: np.ndarray, text: tuple,
                 act_features: Optional[np.ndarray], rewards: np.ndarray, terminated: np.ndarray,
                 truncated: np.ndarray, was_reset: np.ndarray, seeds: np.ndarray,
@@ -493,11 +524,14 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
 
         obs: Dict[str, Any] = {"features": features, "action_mask": mask, "text": text,
                                "turn": turn}
+
         if act_features is not None:
             obs["act_features"] = act_features
         infos: Dict[str, Any] = {}
         if step_parts:
             _merge_info_columns(infos, step_parts, n, stepped)
+        if self.keep_messages:
+            self._record_messages(text, was_reset, stepped, infos)
         infos["reset"] = was_reset
         infos["_reset"] = np.ones(n, dtype=bool)
         if was_reset.any():
