@@ -3,13 +3,19 @@ handed, built from replies alone, for CollabGymEnv and VectorEnv."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 import collabgym
-from conftest import FAST
+from conftest import FAST, REPO_ROOT
 
 TASKS = ["twenty_questions", "grocery", "doc_edit", "math_qa", "guess_number"]
 
@@ -78,3 +84,45 @@ def test_vector_messages_match_single_envs_and_restart_on_autoreset(server: Any)
         plain.reset(seed=1)
         with pytest.raises(RuntimeError, match="keep_messages=True"):
             plain.messages(0)
+
+
+EXAMPLE = REPO_ROOT / "bridge" / "python" / "examples" / "llm_agent.py"
+FAKE = REPO_ROOT / "tests" / "llm" / "fake_openai.py"
+
+
+def _run_example(server: Any, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT / "bridge" / "python"))
+    return subprocess.run([sys.executable, str(EXAMPLE), "--endpoint", server.endpoint,
+                           "--episodes", "2", "--quiet", *args],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_llm_agent_example_runs_as_is(server: Any, task: str) -> None:
+    r = _run_example(server, "--env", task)
+    assert r.returncode == 0, r.stderr
+    assert f"{task}: success" in r.stdout and "model failures 0" in r.stdout, r.stdout
+
+
+def test_llm_agent_example_calls_an_openai_compatible_endpoint(server: Any,
+                                                               tmp_path: Path) -> None:
+    port_file, log = tmp_path / "port", tmp_path / "requests.jsonl"
+    fake = subprocess.Popen([sys.executable, str(FAKE), "--port-file", str(port_file), "--log",
+                             str(log)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if port_file.exists():
+                break
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port_file.read_text()}/v1"
+        r = _run_example(server, "--env", "math_qa", "--model-url", url, "--model", "play")
+        assert r.returncode == 0 and "model failures 0" in r.stdout, r.stdout + r.stderr
+        sent = [json.loads(line) for line in log.read_text().splitlines()]
+        assert len(sent) == 2  # math_qa: the fake answers at once, one call an episode
+        spec_text = sent[0]["request"]["messages"][0]
+        assert spec_text["role"] == "system" and "math tutor" in spec_text["content"]
+        r = _run_example(server, "--env", "math_qa", "--model-url", url, "--model", "http404")
+        assert r.returncode == 0 and "model failures 2" in r.stdout, r.stdout + r.stderr
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
