@@ -39,9 +39,10 @@ __all__ = ["PROTOCOL_VERSION", "PROTOCOL_MINOR", "DEFAULT_ENDPOINT", "Client"]
 PROTOCOL_VERSION = 1
 #: The highest minor version this client understands (1: act features, see
 #: :func:`offers_act_features`; 2: the delivery guarantee and the ``overloaded`` error; 3:
-#: scenarios by name; 4: structure-of-arrays batches and ``reset_many``, see :func:`offers_soa`).
+#: scenarios by name; 4: structure-of-arrays batches and ``reset_many``, see :func:`offers_soa`;
+#: 5: observation bounds; 6: ``spec["instructions"]``, see ``CollabGymEnv.messages``).
 #: A server reports its own in ``hello``.
-PROTOCOL_MINOR = 5
+PROTOCOL_MINOR = 6
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
