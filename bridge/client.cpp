@@ -319,16 +319,26 @@ WireStep Client::step(const std::string& session, const WireAction& action) {
 
 Client::MadeMany Client::make_many(const std::string& env_id, size_t count,
                                    const nlohmann::json& options, bool act_features) {
-  auto replies = call_many("make", count, act_features ? 3 : 2, [&](Packer& pk, size_t) {
-    pack_str(pk, "env_id");
-    pack_str(pk, env_id);
-    pack_str(pk, "options");
-    pack_json(pk, options);
-    if (act_features) {
-      pack_str(pk, "act_features");
-      pk.pack_true();
-    }
-  });
+  // Each make reply carries the whole spec (acts, instructions…), kilobytes a session: pipelined in
+  // windows, so that the replies waiting for us stay far below the server's per-client bound
+  // (max_queued_bytes, docs/protocol.md "Delivery") however many sessions are made.
+  constexpr size_t kWindow = 1024;
+  std::vector<msgpack::object_handle> replies;
+  replies.reserve(count);
+  for (size_t done = 0; done < count; done += kWindow) {
+    auto part = call_many("make", std::min(kWindow, count - done), act_features ? 3 : 2,
+                          [&](Packer& pk, size_t) {
+                            pack_str(pk, "env_id");
+                            pack_str(pk, env_id);
+                            pack_str(pk, "options");
+                            pack_json(pk, options);
+                            if (act_features) {
+                              pack_str(pk, "act_features");
+                              pk.pack_true();
+                            }
+                          });
+    for (auto& h : part) replies.push_back(std::move(h));
+  }
   MadeMany out;
   out.sessions.reserve(count);
   std::optional<RemoteError> first_error;
