@@ -275,18 +275,27 @@ nlohmann::json Client::spec(const std::string& env_id, const nlohmann::json& opt
   return to_json(field(h, "spec"));
 }
 
+namespace {
+
+// The fields of a `make` request after the envelope (2 or 3 of them).
+void pack_make_fields(Packer& pk, const std::string& env_id, const nlohmann::json& options,
+                      bool act_features) {
+  pack_str(pk, "env_id");
+  pack_str(pk, env_id);
+  pack_str(pk, "options");
+  pack_json(pk, options);
+  if (act_features) {
+    pack_str(pk, "act_features");
+    pk.pack_true();
+  }
+}
+
+}  // namespace
+
 Client::Made Client::make(const std::string& env_id, const nlohmann::json& options,
                           bool act_features) {
-  auto h = call("make", act_features ? 3 : 2, [&](Packer& pk) {
-    pack_str(pk, "env_id");
-    pack_str(pk, env_id);
-    pack_str(pk, "options");
-    pack_json(pk, options);
-    if (act_features) {
-      pack_str(pk, "act_features");
-      pk.pack_true();
-    }
-  });
+  auto h = call("make", act_features ? 3 : 2,
+                [&](Packer& pk) { pack_make_fields(pk, env_id, options, act_features); });
   return {field(h, "session").as<std::string>(), to_json(field(h, "spec"))};
 }
 
@@ -328,14 +337,7 @@ Client::MadeMany Client::make_many(const std::string& env_id, size_t count,
   for (size_t done = 0; done < count; done += kWindow) {
     auto part = call_many("make", std::min(kWindow, count - done), act_features ? 3 : 2,
                           [&](Packer& pk, size_t) {
-                            pack_str(pk, "env_id");
-                            pack_str(pk, env_id);
-                            pack_str(pk, "options");
-                            pack_json(pk, options);
-                            if (act_features) {
-                              pack_str(pk, "act_features");
-                              pk.pack_true();
-                            }
+                            pack_make_fields(pk, env_id, options, act_features);
                           });
     for (auto& h : part) replies.push_back(std::move(h));
   }

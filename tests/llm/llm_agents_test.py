@@ -225,7 +225,7 @@ def main():
                 server.stop()
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed")
-        return 1
+    assert not FAILURES, "\n".join(FAILURES)
     print("llm agents: all checks passed")
     return 0
 
