@@ -76,9 +76,15 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
                           : "expected " + text::join_or(offered)));
     }
   }
+  // Validates rollout_policy (a built-in or an offered agent) before anything is cached.
+  const RewardConfig reward = RewardConfig::from_options(opts);
+  std::shared_ptr<RolloutAgent> rollout_agent =
+      is_builtin_rollout_policy(reward.rollout_policy) ? nullptr
+                                                       : find_rollout_agent(reward.rollout_policy);
   const std::string key = opts.dump();
-  // An environment with an external user is not cached: the name may be registered anew.
-  if (user == nullptr) {
+  // An environment with an external user or a rollout agent is not cached: the name may be
+  // registered anew.
+  if (user == nullptr && rollout_agent == nullptr) {
     std::lock_guard lock(cache_mu);
     for (auto it = cache.begin(); it != cache.end(); ++it) {
       if (it->options == key && it->task.lock() == task_) {
@@ -101,15 +107,16 @@ Env::Env(std::shared_ptr<const Task> task, const nlohmann::json& options) : task
   for (const auto& [k, v] : opts.items()) {
     if (cfg->task_options.contains(k)) cfg->task_options[k] = v;
   }
-  cfg->reward = RewardConfig::from_options(opts);
+  cfg->reward = reward;
   cfg->max_turns = opts.contains("max_turns") && !opts.at("max_turns").is_null()
                        ? opts.at("max_turns").get<int>()
                        : task_->default_max_turns();
   cfg->options = opts;
   cfg->user = std::move(user);
+  cfg->rollout_agent = std::move(rollout_agent);
   cfg_ = std::move(cfg);
   std::const_pointer_cast<Config>(cfg_)->spec = make_spec();
-  if (cfg_->user == nullptr) {
+  if (cfg_->user == nullptr && cfg_->rollout_agent == nullptr) {
     std::lock_guard lock(cache_mu);
     if (cache.size() >= kCached) cache.pop_front();
     cache.push_back({task_, key, cfg_});
@@ -200,7 +207,7 @@ std::string Env::reset_episode(std::optional<uint64_t> seed, const nlohmann::jso
   if (used_seed != nullptr) *used_seed = episode_seed_;
   std::string opening = episode_->opening();
   dialogue_.clear();
-  if (cfg_->user) dialogue_.push_back(opening);
+  if (keeps_dialogue()) dialogue_.push_back(opening);
   return opening;
 }
 
@@ -268,7 +275,7 @@ std::string Env::advance(const Action& action, StepInfo* info) {
   si.understood = act.has_value();
   si.agent_tokens = tokens;
   si.event = reply.event;
-  if (cfg_->user) {
+  if (keeps_dialogue()) {
     dialogue_.push_back(si.agent_text);
     dialogue_.push_back(reply.text);
   }
@@ -284,7 +291,8 @@ StepResult Env::step(const Action& action) {
   return r;
 }
 
-void Env::step_into(const Action& action, const ObservationView& out, StepResult& r) {
+void Env::step_into(const Action& action, const ObservationView& out, StepResult& r,
+                    MrBatch* batch) {
   r.obs.text = advance(action, &r.info);
   r.terminated = terminated_;
   r.truncated = truncated_;
@@ -308,6 +316,19 @@ void Env::step_into(const Action& action, const ObservationView& out, StepResult
     case RewardMode::kMrDelta:
       if (done() || rc.window == 0) {
         ri.mr = ri.total;  // nothing left to play: every sample is the conversation itself
+        ri.remote_rollouts = remote_futures();
+      } else if (remote_futures()) {
+        // The rollout agent plays the futures; MrBatch::run() completes the reward.
+        r.obs.turn = turn_;
+        observe_into(out);
+        if (batch != nullptr) {
+          batch->add(this, &r);
+        } else {
+          MrBatch own;
+          own.add(this, &r);
+          own.run();
+        }
+        return;
       } else {
         sample_mr(&ri, r.info.user ? &*r.info.user : nullptr);
       }

@@ -25,11 +25,13 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "env/reward.h"
 #include "env/rng.h"
+#include "env/rollout_agent.h"
 #include "env/task.h"
 #include "env/types.h"
 #include "env/user.h"
@@ -41,6 +43,29 @@ class Env;
 // A policy for MR forward samples: picks the next action from what an agent sees, using `rng` (this
 // turn's policy stream). Like every agent, it sees only the observation.
 using RolloutPolicy = std::function<Action(const Observation& obs, Rng& rng)>;
+
+// MR futures played by a rollout agent (env/rollout_agent.h) for several environments stepped
+// together (VectorEnv::step, the server's step_many). Pass one to Env::step_into: an environment
+// whose futures need the agent leaves its reward pending there; run() then plays every pending
+// environment's futures depth by depth, one act_many() call per depth for all of them, and
+// completes each StepResult (reward, info.reward). Environments with other rollout policies
+// finish inside step_into as usual. add() is thread-safe; run() is called once, by one thread.
+class MrBatch {
+ public:
+  bool empty() const { return jobs_.empty(); }
+  size_t size() const { return jobs_.size(); }
+  void run();
+
+ private:
+  friend class Env;
+  struct Job {
+    Env* env;
+    StepResult* result;
+  };
+  void add(Env* env, StepResult* result);
+  std::mutex mu_;
+  std::vector<Job> jobs_;
+};
 
 class Env {
  public:
@@ -67,7 +92,9 @@ class Env {
   StepResult step(const Action& action);
   // step() writing the observation's arrays into `out` (no allocation for them; see
   // ObservationView): r.obs gets the text and turn only. Used by VectorEnv and the server.
-  void step_into(const Action& action, const ObservationView& out, StepResult& r);
+  // With `batch`, futures a rollout agent plays are left to batch->run() (see MrBatch).
+  void step_into(const Action& action, const ObservationView& out, StepResult& r,
+                 MrBatch* batch = nullptr);
   Env clone() const { return *this; }
   // JSON-serializable description (computed once when the Env is made; shared by its clones).
   const nlohmann::json& spec() const { return cfg_->spec; }
@@ -110,6 +137,8 @@ class Env {
   void set_rollout_policy(RolloutPolicy policy);
   // The external user named by option `user` (env/user.h), or nullptr for the rule-based user.
   const std::shared_ptr<UserModel>& user() const { return cfg_->user; }
+  // The rollout agent named by option `rollout_policy`, or nullptr for a built-in policy.
+  const std::shared_ptr<RolloutAgent>& rollout_agent() const { return cfg_->rollout_agent; }
 
   // Plays one agent turn like step() but computes no reward and no observation (rollouts,
   // benchmarks). Returns the user's reply text.
@@ -125,6 +154,7 @@ class Env {
     int max_turns = 0;
     std::shared_ptr<const RolloutPolicy> custom_policy;  // set_rollout_policy
     std::shared_ptr<UserModel> user;                     // option `user` (find_user)
+    std::shared_ptr<RolloutAgent> rollout_agent;         // option `rollout_policy`, if an agent
     nlohmann::json spec;
   };
   nlohmann::json make_spec() const;
@@ -134,6 +164,11 @@ class Env {
                                  bool* from_text) const;
   Action rollout_action(Rng& rng) const;
   void sample_mr(RewardInfo* out, UserTurnInfo* user) const;
+  // The futures of MR need the rollout agent (not an in-process policy).
+  bool remote_futures() const { return cfg_->rollout_agent && !cfg_->custom_policy; }
+  // The dialogue is kept (dialogue_) for an external user or a rollout agent.
+  bool keeps_dialogue() const { return cfg_->user || cfg_->rollout_agent; }
+  friend class MrBatch;
   // The user's reaction to the agent's turn when an external user takes part (user_turn.cpp).
   UserReply respond_with_user(const Action& action, std::optional<int32_t>* act, bool from_text,
                               const Rng& user_rng, StepInfo& si);
@@ -154,8 +189,8 @@ class Env {
   bool truncated_ = false;
   double prev_mr_ = 0;  // mr_delta potential
   std::vector<uint8_t> mask_;
-  // With an external user only: the messages so far, the user's opening first, then agent and user
-  // alternately (what the external user is sent each turn).
+  // With an external user or a rollout agent only: the messages so far, the user's opening first,
+  // then agent and user alternately (what the external user and the rollout agent are sent).
   std::vector<std::string> dialogue_;
 };
 

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "env/error.h"
+#include "env/rollout_agent.h"
+#include "env/text.h"
 #include "env/types.h"
 
 namespace collab {
@@ -61,8 +63,10 @@ const OptionSpecs& RewardConfig::option_specs() {
       OptionSpec::number("w_itr", 1.0, 0, 100, "weight of the interactivity judge in R*"),
       OptionSpec::number("token_cost", 5e-4, 0, 1,
                          "lambda: cost per agent token (capped at 1 per conversation)"),
-      OptionSpec::choice("rollout_policy", "expert", {"expert", "random", "passive"},
-                         "policy playing MR futures (in-process code may set any callable)"),
+      // Any string here; from_options() checks it names a built-in policy or an offered agent.
+      OptionSpec::choice("rollout_policy", "expert", {},
+                         "who plays MR futures: expert, random, passive, or a rollout agent the "
+                         "runner offers (serve --rollout-agent NAME=SPEC; docs/reward.md)"),
   };
   return specs;
 }
@@ -85,6 +89,18 @@ RewardConfig RewardConfig::from_options(const nlohmann::json& o) {
   c.w_itr = o.value("w_itr", c.w_itr);
   c.token_cost = o.value("token_cost", c.token_cost);
   c.rollout_policy = o.value("rollout_policy", c.rollout_policy);
+  if (!is_builtin_rollout_policy(c.rollout_policy) &&
+      find_rollout_agent(c.rollout_policy) == nullptr) {
+    std::vector<std::string> offered = {"\"expert\"", "\"random\"", "\"passive\""};
+    for (const auto& n : rollout_agent_names()) offered.push_back(fmt::format("\"{}\"", n));
+    throw InvalidOption(fmt::format(
+        "option 'rollout_policy' = \"{}\": expected {}{}", c.rollout_policy,
+        text::join_or(offered),
+        rollout_agent_names().empty()
+            ? " (no rollout agent is offered here: a runner offers one with --rollout-policy "
+              "remote:ENDPOINT or llm:URL, a server with --rollout-agent NAME=SPEC)"
+            : ""));
+  }
   return c;
 }
 

@@ -17,7 +17,9 @@ namespace collab {
 //        std::optional<int64_t>, std::optional<double>, std::string_view, int64_t, double, bool}
 //   template <class F> void map(std::string_view key, int size, F&& body)   (a nested map)
 inline constexpr int kStepInfoFields = 10;  // plus "user" when an external user took part
-inline constexpr int kRewardInfoFields = 7;  // plus "user_calls" and "user_fallbacks" then
+// plus "user_calls" and "user_fallbacks" with an external user, "rollout_calls" and
+// "rollout_fallbacks" with a rollout agent
+inline constexpr int kRewardInfoFields = 7;
 inline constexpr int kContentFields = 2;
 inline constexpr int kUserInfoFields = 7;
 inline int step_info_fields(const StepInfo& i) { return kStepInfoFields + (i.user ? 1 : 0); }
@@ -39,7 +41,7 @@ void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
   v.field("score", i.score);
   v.field("success", i.success);
   const RewardInfo& r = i.reward;
-  v.map("reward", kRewardInfoFields + (i.user ? 2 : 0), [&] {
+  v.map("reward", kRewardInfoFields + (i.user ? 2 : 0) + (i.reward.remote_rollouts ? 2 : 0), [&] {
     v.field("task", r.task);
     v.field("interactivity", r.interactivity);
     v.field("token_cost", r.token_cost);
@@ -51,6 +53,11 @@ void visit_step_info(const Task& task, const StepInfo& i, Visitor& v) {
       // External user requests of the turn, its MR forward samples' included, and fallbacks.
       v.field("user_calls", static_cast<int64_t>(i.user->turn_calls));
       v.field("user_fallbacks", static_cast<int64_t>(i.user->turn_fallbacks));
+    }
+    if (r.remote_rollouts) {
+      // The futures' agent turns asked of the rollout agent, and the futures that fell back.
+      v.field("rollout_calls", static_cast<int64_t>(r.rollout_calls));
+      v.field("rollout_fallbacks", static_cast<int64_t>(r.rollout_fallbacks));
     }
   });
   if (!i.user) return;

@@ -68,6 +68,10 @@ struct RewardInfo {
   double mr = 0;             // mean R* over the forward samples (mr modes)
   double spread = 0;         // population std-dev of the samples' R*
   int samples = 0;           // forward samples played this turn
+  // Only when a rollout agent plays the futures (env/rollout_agent.h):
+  bool remote_rollouts = false;  // info.reward then carries the two counts below
+  int rollout_calls = 0;         // futures' agent turns asked of it this turn
+  int rollout_fallbacks = 0;     // futures the expert finished because a query failed
 };
 
 // An external user's part in one agent turn (docs/external-users.md); present in StepInfo only

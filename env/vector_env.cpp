@@ -79,6 +79,35 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
     throw InvalidAction(
         fmt::format("VectorEnv::step: got {} acts for {} environments", acts.size(), envs_.size()));
   }
+  // Rows whose MR futures a rollout agent plays finish after the pool: one batch for all of them
+  // (MrBatch: one agent call per depth).
+  MrBatch futures;
+  auto finish_row = [&](size_t i) {
+    Env& env = envs_[i];
+    Slot& slot = slots_[i];
+    const StepResult& r = slot.scratch;
+    slot.ret += r.reward;
+    put(batch_.rewards[i], r.reward);
+    put<uint8_t>(batch_.terminated[i], r.terminated);
+    put<uint8_t>(batch_.truncated[i], r.truncated);
+    put<uint8_t>(batch_.reset[i], 0);
+    if (r.terminated || r.truncated) {
+      slot.needs_reset = true;
+      EpisodeRecord s;
+      s.seed = env.episode_seed();
+      s.ret = slot.ret;
+      s.score = r.info.score;
+      s.success = r.info.success;
+      s.turns = env.turn();
+      s.agent_tokens = env.agent_tokens();
+      s.interactivity = r.info.reward.interactivity;
+      s.truncated = r.truncated;
+      batch_.finished[i] = s;
+    }
+  };
+  // Every row is a clone of one prototype: all of them have the rollout agent, or none has.
+  const bool remote = envs_[0].rollout_agent() != nullptr;
+  std::vector<uint8_t> stepped(remote ? envs_.size() : 0, 0);
   pool_->run(envs_.size(), [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
       Env& env = envs_[i];
@@ -87,33 +116,23 @@ const VectorBatch& VectorEnv::step(std::span<const int32_t> acts) {
         reset_row(i, std::nullopt);  // next-step autoreset: the act is ignored
         continue;
       }
-      Slot& slot = slots_[i];
-      StepResult& r = slot.scratch;
       try {
-        env.step_into(Action::from_act(acts[i]), row(i), r);
+        env.step_into(Action::from_act(acts[i]), row(i), slots_[i].scratch, &futures);
       } catch (const InvalidAction& err) {
         throw InvalidAction(fmt::format("environment {}: {}", i, err.what()));
       }
-      slot.ret += r.reward;
-      put(batch_.rewards[i], r.reward);
-      put<uint8_t>(batch_.terminated[i], r.terminated);
-      put<uint8_t>(batch_.truncated[i], r.truncated);
-      put<uint8_t>(batch_.reset[i], 0);
-      if (r.terminated || r.truncated) {
-        slot.needs_reset = true;
-        EpisodeRecord s;
-        s.seed = env.episode_seed();
-        s.ret = slot.ret;
-        s.score = r.info.score;
-        s.success = r.info.success;
-        s.turns = env.turn();
-        s.agent_tokens = env.agent_tokens();
-        s.interactivity = r.info.reward.interactivity;
-        s.truncated = r.truncated;
-        batch_.finished[i] = s;
+      if (remote) {
+        stepped[i] = 1;  // its reward may wait for the futures
+      } else {
+        finish_row(i);
       }
     }
   });
+  if (!remote) return batch_;
+  if (!futures.empty()) futures.run();
+  for (size_t i = 0; i < envs_.size(); ++i) {
+    if (stepped[i]) finish_row(i);
+  }
   return batch_;
 }
 
