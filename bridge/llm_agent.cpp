@@ -294,10 +294,12 @@ std::optional<Failure> read_reply(const std::string& body, std::string* text) {
   return std::nullopt;
 }
 
-class LlmAgent final : public agents::Agent {
+// One model endpoint: the key, a keep-alive connection, the cache, and a call with its retries.
+// Not thread-safe (one connection): one per thread.
+class LlmCall {
  public:
-  LlmAgent(std::string arg, LlmAgentOptions o)
-      : name_("llm:" + std::move(arg)), opts_(std::move(o)), cache_(agent_cache()) {
+  LlmCall(std::string name, LlmAgentOptions o)
+      : name_(std::move(name)), opts_(std::move(o)), cache_(agent_cache()) {
     if (!opts_.key_env.empty()) {
       const char* key = std::getenv(opts_.key_env.c_str());
       if (key != nullptr) key_ = key;
@@ -309,48 +311,31 @@ class LlmAgent final : public agents::Agent {
     }
   }
 
-  std::string name() const override { return name_; }
+  const std::string& name() const { return name_; }
+  const LlmAgentOptions& options() const { return opts_; }
 
-  void begin(const json& spec, uint64_t seed) override {
-    chat_.begin(spec);
-    seed_ = seed;
-    turn_ = 0;
-  }
-
-  Action act(const Observation& obs, Rng&) override {
-    chat_.user(obs.text);
+  // The model's reply to `messages` (its text, <think> stripped), or why there is none. `label`
+  // goes beside a recorded entry; `where` says which call it was, for errors and replay misses.
+  CacheOutcome complete(const json& messages, uint64_t seed, const json& label,
+                        const std::string& where) {
     json body = opts_.request_fields();
-    body["messages"] = chat_.messages();
+    body["messages"] = messages;
     // Servers that honour a seed sample reproducibly; it also keeps episodes apart in the cache.
-    body["seed"] = seed_ & 0x7fffffffu;
+    body["seed"] = seed & 0x7fffffffu;
     const json request = {{"url", opts_.completions}, {"body", body}};
-    ++turn_;
     counters().requests++;
-    const json label = {{"agent", name_}, {"turn", turn_}, {"user_text", excerpt(obs.text, 80)}};
     CacheOutcome out;
     if (cache_) {
-      out = cache_->get(request, label, [&] { return fetch(body); },
-                        [&] {
-                          return fmt::format("agent {}, turn {}, user text \"{}\"", name_, turn_,
-                                             excerpt(obs.text, 80));
-                        });
+      out = cache_->get(request, label, [&] { return fetch(body); }, [&] { return where; });
     } else {
       out = fetch(body);
     }
-    if (out.failed()) {
-      throw agents::AgentFailure(
-          fmt::format("llm agent {}: turn {}: {}", opts_.completions, turn_, out.failure));
+    if (!out.failed() && (!out.answer.is_object() || !out.answer.contains("text") ||
+                          !out.answer["text"].is_string())) {
+      out.failure = fmt::format("the cached entry is not {{\"text\": str}}: {}",
+                                excerpt(out.answer.dump()));
     }
-    if (!out.answer.is_object() || !out.answer.contains("text") ||
-        !out.answer["text"].is_string()) {
-      throw agents::AgentFailure(fmt::format("llm agent {}: turn {}: the cached entry is not "
-                                             "{{\"text\": str}}: {}",
-                                             opts_.completions, turn_,
-                                             excerpt(out.answer.dump())));
-    }
-    std::string text = out.answer["text"].get<std::string>();
-    chat_.assistant(text);
-    return Action::from_text(std::move(text));
+    return out;
   }
 
  private:
@@ -406,9 +391,128 @@ class LlmAgent final : public agents::Agent {
   std::shared_ptr<ReplayCache> cache_;
   std::string key_;
   Curl http_;
+};
+
+class LlmAgent final : public agents::Agent {
+ public:
+  LlmAgent(std::string arg, LlmAgentOptions o) : call_("llm:" + std::move(arg), std::move(o)) {}
+
+  std::string name() const override { return call_.name(); }
+
+  void begin(const json& spec, uint64_t seed) override {
+    chat_.begin(spec);
+    seed_ = seed;
+    turn_ = 0;
+  }
+
+  Action act(const Observation& obs, Rng&) override {
+    chat_.user(obs.text);
+    ++turn_;
+    const json label = {{"agent", name()}, {"turn", turn_}, {"user_text", excerpt(obs.text, 80)}};
+    const CacheOutcome out = call_.complete(
+        chat_.messages(), seed_, label,
+        fmt::format("agent {}, turn {}, user text \"{}\"", name(), turn_, excerpt(obs.text, 80)));
+    if (out.failed()) {
+      throw agents::AgentFailure(fmt::format("llm agent {}: turn {}: {}",
+                                             call_.options().completions, turn_, out.failure));
+    }
+    std::string text = out.answer["text"].get<std::string>();
+    chat_.assistant(text);
+    return Action::from_text(std::move(text));
+  }
+
+ private:
+  LlmCall call_;
   ChatLog chat_;
   uint64_t seed_ = 0;
   int turn_ = 0;
+};
+
+// MR futures played by the model (env/rollout_agent.h): each query is the future's conversation
+// as chat messages, sent with the future's own policy seed; a batch's queries go out at once, up
+// to `parallel` in flight (an inference server batches concurrent requests itself).
+class LlmRolloutAgent final : public RolloutAgent {
+ public:
+  LlmRolloutAgent(std::string name, std::string arg, LlmAgentOptions o, int parallel)
+      : name_(std::move(name)), arg_(std::move(arg)), opts_(std::move(o)), parallel_(parallel) {
+    give_back(take());  // checks key_env now, not at the first step
+  }
+
+  std::string name() const override { return name_; }
+
+  std::vector<RolloutAnswer> act_many(std::span<const RolloutQuery> queries) override {
+    std::vector<RolloutAnswer> out(queries.size());
+    std::atomic<size_t> next{0};
+    const size_t threads = std::min(queries.size(), static_cast<size_t>(parallel_));
+    // A replay miss (an Error, not a failed call) must stop the run: kept and rethrown.
+    std::vector<std::exception_ptr> errors(threads);
+    auto work = [&](size_t t) {
+      try {
+        std::unique_ptr<LlmCall> call = take();
+        for (size_t i = next++; i < queries.size(); i = next++) out[i] = answer(*call, queries[i]);
+        give_back(std::move(call));
+      } catch (...) {
+        errors[t] = std::current_exception();
+        next = queries.size();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    if (threads > 0) work(0);
+    for (auto& t : pool) t.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    return out;
+  }
+
+ private:
+  RolloutAnswer answer(LlmCall& call, const RolloutQuery& q) {
+    ChatLog chat;
+    chat.begin(*q.spec);
+    for (size_t i = 0; i < q.dialogue->size(); ++i) {
+      if (i % 2 == 0) {
+        chat.user((*q.dialogue)[i]);
+      } else {
+        chat.assistant((*q.dialogue)[i]);
+      }
+    }
+    const json label = {{"agent", name_}, {"rollout", true}, {"turn", q.obs.turn + 1},
+                        {"sample", q.sample}, {"user_text", excerpt(q.obs.text, 80)}};
+    const CacheOutcome out = call.complete(
+        chat.messages(), q.seed, label,
+        fmt::format("rollout agent {}, future {} at turn {}, user text \"{}\"", name_, q.sample,
+                    q.obs.turn + 1, excerpt(q.obs.text, 80)));
+    RolloutAnswer a;
+    if (out.failed()) {
+      a.failure = out.failure;
+    } else {
+      a.action = Action::from_text(out.answer["text"].get<std::string>());
+    }
+    return a;
+  }
+
+  std::unique_ptr<LlmCall> take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<LlmCall>("llm:" + arg_, opts_);
+  }
+  void give_back(std::unique_ptr<LlmCall> c) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(c));
+  }
+
+  std::string name_, arg_;
+  LlmAgentOptions opts_;
+  int parallel_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<LlmCall>> idle_;
 };
 
 }  // namespace
@@ -432,6 +536,12 @@ std::shared_ptr<ReplayCache> agent_cache() {
   CacheSlot& s = cache_slot();
   std::lock_guard lock(s.mu);
   return s.cache;
+}
+
+std::shared_ptr<RolloutAgent> make_llm_rollout_agent(std::string name, std::string_view arg,
+                                                     int parallel) {
+  return std::make_shared<LlmRolloutAgent>(std::move(name), std::string(arg),
+                                           LlmAgentOptions::parse(arg), parallel);
 }
 
 void register_llm_agent() {

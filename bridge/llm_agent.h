@@ -18,6 +18,7 @@
 
 #include "agents/agent.h"
 #include "env/replay_cache.h"
+#include "env/rollout_agent.h"
 
 namespace collab::bridge {
 
@@ -44,6 +45,13 @@ struct LlmAgentOptions {
 // `mode` "" means record with a file, off without. Throws InvalidOption / Error like ReplayCache.
 void configure_agent_cache(const std::string& path, std::string_view mode);
 std::shared_ptr<ReplayCache> agent_cache();  // nullptr when off
+
+// A rollout agent (env/rollout_agent.h) named `name` that plays MR futures with the model of
+// "llm:ARG" (`arg` is ARG): each future's conversation goes out as chat messages with the
+// future's own seed, up to `parallel` requests at once; the agent cache records and replays them
+// like the agent's own turns. Throws InvalidOption for a bad ARG or an unset key_env.
+std::shared_ptr<RolloutAgent> make_llm_rollout_agent(std::string name, std::string_view arg,
+                                                     int parallel = 16);
 
 // Registers the "llm" loader with agents::make_agent (idempotent). The collabgym executable calls
 // it at start.

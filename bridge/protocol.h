@@ -25,7 +25,7 @@ inline constexpr int kProtocolVersion = 1;
 // `layout: "soa"` on step_many and reset_many) and the op reset_many. 5: spec.observation_space
 // bounds (`low`, `high`) and the documented decoder limits. 6: spec.instructions (the task's
 // agent-facing instructions, docs/llm-agents.md).
-inline constexpr int kProtocolMinor = 6;
+inline constexpr int kProtocolMinor = 7;
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr int kMaxDepth = 32;  // nesting limit for request bodies
 // Container limits of the request decoder (docs/protocol.md "Limits"): a body holding a longer

@@ -274,7 +274,15 @@ std::shared_ptr<Server::Impl::Session> Server::Impl::find_session(const msgpack:
   return it->second;
 }
 
-std::shared_ptr<Server::Impl::Session> Server::Impl::add_session(Env env, bool act_features) {
+std::string Server::Impl::rollout_group(const Env& env, const ReplyTo& to) {
+  if (env.rollout_agent() == nullptr || !runs_on_pool(env)) return {};
+  std::string key = fmt::format("{}|{}|", to.endpoint, env.rollout_agent()->name());
+  if (!to.envelope.empty()) key.append(to.envelope[0].data<char>(), to.envelope[0].size());
+  return key;
+}
+
+std::shared_ptr<Server::Impl::Session> Server::Impl::add_session(Env env, bool act_features,
+                                                                 const std::string& group) {
   if (sessions.size() >= opt.max_sessions) {
     fail(ErrorCode::kTooManySessions,
          fmt::format("{} sessions are open; the limit is {} (max_sessions)", sessions.size(),
@@ -283,7 +291,15 @@ std::shared_ptr<Server::Impl::Session> Server::Impl::add_session(Env env, bool a
   const bool on_pool = runs_on_pool(env);
   auto s =
       std::make_shared<Session>(new_session_id(session_ids), std::move(env), on_pool, act_features);
-  if (on_pool) s->strand.emplace(asio::make_strand(pool.get_executor()));
+  if (on_pool && !group.empty()) {
+    auto it = rollout_strands.find(group);
+    if (it == rollout_strands.end()) {
+      it = rollout_strands.emplace(group, asio::make_strand(pool.get_executor())).first;
+    }
+    s->strand.emplace(it->second);
+  } else if (on_pool) {
+    s->strand.emplace(asio::make_strand(pool.get_executor()));
+  }
   sessions.emplace(s->id, s);
   n_sessions = sessions.size();
   return s;
@@ -564,7 +580,7 @@ void Server::Impl::load_then(const std::string& rid, const std::string& path,
 
 void Server::Impl::op_stats(const msgpack::object&, ReplyTo& to) {
   const ServerStats st = snapshot();
-  send_ok(to, 14, [&](Packer& pk) {
+  send_ok(to, 16, [&](Packer& pk) {
     put(pk, "sessions", st.sessions);
     put(pk, "requests", st.requests);
     put(pk, "errors", st.errors);
@@ -579,6 +595,8 @@ void Server::Impl::op_stats(const msgpack::object&, ReplyTo& to) {
     put(pk, "refused_clients", st.refused_clients);
     put(pk, "user_calls", st.user_calls);
     put(pk, "user_fallbacks", st.user_fallbacks);
+    put(pk, "rollout_calls", st.rollout_calls);
+    put(pk, "rollout_fallbacks", st.rollout_fallbacks);
   });
 }
 
@@ -598,7 +616,8 @@ void Server::Impl::op_make(const msgpack::object& req, ReplyTo& to) {
   const bool act_features = optional_bool(req, "act_features");
   std::optional<Env> env = make_env(req, to, &Impl::op_make);
   if (!env) return;
-  auto s = add_session(std::move(*env), act_features);
+  const std::string group = rollout_group(*env, to);
+  auto s = add_session(std::move(*env), act_features, group);
   spdlog::debug("session {} made ({})", s->id, s->env.task().id());
   send_ok(to, 2, [&](Packer& pk) {
     pack_str(pk, "session");
@@ -738,6 +757,8 @@ ServerStats Server::Impl::snapshot() const {
   s.steps = n_steps;
   s.user_calls = n_user_calls;
   s.user_fallbacks = n_user_fallbacks;
+  s.rollout_calls = n_rollout_calls;
+  s.rollout_fallbacks = n_rollout_fallbacks;
   s.uptime_s = std::chrono::duration<double>(Clock::now() - started).count();
   const detail::TransportStats t = transport.stats();
   s.clients_waiting = t.clients_waiting;

@@ -54,6 +54,7 @@ struct ServerStats {
   // External user simulators (docs/external-users.md): requests the steps made, MR samples'
   // included, and the fallbacks to the rule-based user among them.
   uint64_t user_calls = 0, user_fallbacks = 0;
+  uint64_t rollout_calls = 0, rollout_fallbacks = 0;  // rollout agents' futures (minor 7)
 };
 
 class Server {

@@ -25,6 +25,10 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the server's o
 // ---- batches: step_many, reset_many and the structure-of-arrays layout (docs/throughput.md) ----
 
 void Server::Impl::op_step_many(const msgpack::object& req, ReplyTo& to) {
+  if (auto first = futures_batch(req)) {
+    step_many_futures(req, to, std::move(first));
+    return;
+  }
   run_batch(
       req, to, {"steps", "session, action", SoaReply::Kind::kStep},
       [](const msgpack::object& item, size_t i) {
@@ -43,6 +47,140 @@ void Server::Impl::op_step_many(const msgpack::object& req, ReplyTo& to) {
         count_step(r);
         reply.set_turn(i, r.obs.turn);
         reply.set_step(i, r.reward, r.terminated, r.truncated);
+      });
+}
+
+// ---- step_many with a rollout agent: one job, futures batched by depth across the items ----
+
+std::shared_ptr<Server::Impl::Session> Server::Impl::futures_batch(const msgpack::object& req) {
+  const auto* items = find_key(req, "steps");
+  if (items == nullptr || items->type != msgpack::type::ARRAY || items->via.array.size < 2 ||
+      items->via.array.size > opt.max_batch) {
+    return nullptr;
+  }
+  std::shared_ptr<Session> first;
+  for (uint32_t i = 0; i < items->via.array.size; ++i) {
+    const auto& item = items->via.array.ptr[i];
+    if (item.type != msgpack::type::MAP) return nullptr;
+    const auto* sv = find_key(item, "session");
+    if (sv == nullptr || sv->type != msgpack::type::STR) return nullptr;
+    const auto it = sessions.find(std::string_view(sv->via.str.ptr, sv->via.str.size));
+    if (it == sessions.end()) return nullptr;
+    const Session& s = *it->second;
+    if (!s.pooled || s.env.rollout_agent() == nullptr) return nullptr;
+    if (first == nullptr) {
+      first = it->second;
+    } else if (!(*s.strand == *first->strand) || !(shape_of(s) == shape_of(*first))) {
+      return nullptr;
+    }
+  }
+  return first;
+}
+
+struct Server::Impl::FuturesBatch {
+  ReplyTo to;
+  bool soa = false;
+  std::vector<std::shared_ptr<Session>> sessions;
+  std::vector<std::optional<Action>> actions;
+  std::vector<std::optional<RequestError>> errors;
+  std::vector<StepResult> results;  // each with its own observation arrays
+};
+
+void Server::Impl::step_many_futures(const msgpack::object& req, ReplyTo& to,
+                                     std::shared_ptr<Session> first) {
+  const auto& items = batch_items(req, "steps");
+  auto b = std::make_shared<FuturesBatch>();
+  b->soa = soa_layout(req);
+  const size_t n = items.via.array.size;
+  b->sessions.resize(n);
+  b->actions.resize(n);
+  b->errors.resize(n);
+  b->results.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      b->sessions[i] = batch_session(items.via.array.ptr[i], "steps", i, "session, action");
+      const auto& action = require(items.via.array.ptr[i], "action");
+      b->actions[i] = decode_action(action, fmt::format("steps[{}].action", i));
+    } catch (const RequestError& e) {
+      b->errors[i] = e;
+    }
+  }
+  b->to = std::move(to);
+  // Every item's session runs on `first`'s strand (futures_batch checked it): one job steps them
+  // all, then plays every pending future depth by depth, one rollout-agent call per depth.
+  on_strand(
+      first,
+      [b] {
+        MrBatch futures;
+        for (size_t i = 0; i < b->sessions.size(); ++i) {
+          if (b->errors[i]) continue;
+          Env& env = b->sessions[i]->env;
+          StepResult& r = b->results[i];
+          r.obs.features.resize(static_cast<size_t>(env.num_features()));
+          r.obs.act_features.resize(static_cast<size_t>(env.num_acts()) *
+                                    static_cast<size_t>(env.num_act_features()));
+          r.obs.action_mask.resize(static_cast<size_t>(env.num_acts()));
+          try {
+            env.step_into(*b->actions[i], {r.obs.features, r.obs.act_features, r.obs.action_mask},
+                          r, &futures);
+          } catch (const std::exception& e) {
+            b->errors[i] = classify(e);
+          }
+        }
+        try {
+          futures.run();
+        } catch (const std::exception& e) {  // e.g. a replay missing its entry: every item fails
+          spdlog::error("step_many: the rollout agent's futures failed: {}", e.what());
+          for (size_t i = 0; i < b->sessions.size(); ++i) {
+            if (!b->errors[i]) b->errors[i] = classify(e);
+          }
+        }
+      },
+      [this, b] {
+        const size_t n = b->sessions.size();
+        for (size_t i = 0; i < n; ++i) {
+          if (!b->errors[i]) count_step(b->results[i]);
+        }
+        if (!b->soa) {
+          msgpack::sbuffer out;
+          Packer pk(out);
+          begin_reply(pk, b->to.id, true, 1);
+          pack_str(pk, "results");
+          pk.pack_array(static_cast<uint32_t>(n));
+          for (size_t i = 0; i < n; ++i) {
+            if (b->errors[i]) {
+              error_item(pk, *b->errors[i]);
+              continue;
+            }
+            pk.pack_map(6);
+            pack_str(pk, "ok");
+            pk.pack_true();
+            pack_step_fields(pk, b->sessions[i]->env.task(), b->results[i],
+                             b->sessions[i]->act_features);
+          }
+          send(b->to, out);
+          return;
+        }
+        const SoaShape shape = shape_of(*b->sessions[0]);
+        SoaReply reply(SoaReply::Kind::kStep, b->to.id, n, shape);
+        for (size_t i = 0; i < n; ++i) {
+          if (b->errors[i]) {
+            ++n_errors;
+            reply.add_error(i, *b->errors[i]);
+            continue;
+          }
+          const StepResult& r = b->results[i];
+          std::copy(r.obs.action_mask.begin(), r.obs.action_mask.end(),
+                    reply.action_mask(i).begin());
+          reply.store_floats(i, r.obs.features,
+                             b->sessions[i]->act_features ? std::span<const float>(r.obs.act_features)
+                                                          : std::span<const float>());
+          reply.set_turn(i, r.obs.turn);
+          reply.set_step(i, r.reward, r.terminated, r.truncated);
+          reply.set_ok(i);
+          reply.add_result(r.obs.text, &b->sessions[i]->env.task(), &r.info);
+        }
+        send(b->to, guarded(b->to.id, [&] { return reply.finish(); }));
       });
 }
 

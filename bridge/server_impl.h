@@ -108,12 +108,17 @@ struct Server::Impl {
   std::atomic<uint64_t> n_requests{0}, n_errors{0}, n_steps{0}, n_sessions{0};
   // External user requests and fallbacks of the steps taken (docs/external-users.md).
   std::atomic<uint64_t> n_user_calls{0}, n_user_fallbacks{0};
+  std::atomic<uint64_t> n_rollout_calls{0}, n_rollout_fallbacks{0};
 
   void count_step(const StepResult& r) {
     ++n_steps;
     if (r.info.user) {
       n_user_calls += static_cast<uint64_t>(r.info.user->turn_calls);
       n_user_fallbacks += static_cast<uint64_t>(r.info.user->turn_fallbacks);
+    }
+    if (r.info.reward.remote_rollouts) {
+      n_rollout_calls += static_cast<uint64_t>(r.info.reward.rollout_calls);
+      n_rollout_fallbacks += static_cast<uint64_t>(r.info.reward.rollout_fallbacks);
     }
   }
   // Scratch of SoA items stepped on the I/O thread (reused: no allocation per item).
@@ -173,7 +178,18 @@ struct Server::Impl {
   // about a microsecond, less than a thread hop.
   static bool runs_on_pool(const Env& env) { return env.step_cost() > 1; }
 
-  std::shared_ptr<Session> add_session(Env env, bool act_features);
+  // `group` (non-empty): sessions made with one key share one strand (rollout_strand).
+  std::shared_ptr<Session> add_session(Env env, bool act_features, const std::string& group = {});
+  // Sessions with a rollout agent made by one client connection share a strand, so that a
+  // step_many over them runs as one job whose futures go out batched by depth (MrBatch).
+  std::map<std::string, boost::asio::strand<boost::asio::thread_pool::executor_type>>
+      rollout_strands;
+  static std::string rollout_group(const Env& env, const detail::ReplyTo& to);
+  // A step_many whose items all name sessions of one rollout strand (nullptr otherwise).
+  std::shared_ptr<Session> futures_batch(const msgpack::object& req);
+  struct FuturesBatch;
+  void step_many_futures(const msgpack::object& req, detail::ReplyTo& to,
+                         std::shared_ptr<Session> first);
 
   // Runs `work(Session&) -> sbuffer` in the session's order: inline for cheap sessions, on the
   // session's strand for MR sessions; then `done(sbuffer&)` on the I/O thread sends it.

@@ -101,7 +101,9 @@ void EnvArgs::add_to(CLI::App* app, bool task_required, bool with_split) {
   app->add_option("--w-task", w_task, "Weight of the task score in R* (default 1)");
   app->add_option("--w-itr", w_itr, "Weight of interactivity in R* (default 1)");
   app->add_option("--rollout-policy", rollout_policy,
-                  "MR rollout policy: expert, random or passive");
+                  "Who plays the MR futures: expert (default), random, passive, an agent "
+                  "endpoint remote:ENDPOINT[?timeout=S] (agent protocol 2, e.g. "
+                  "collabgym.serve_agent) or a model llm:URL[?model=M&…] (docs/reward.md)");
   app->add_option("--max-turns", max_turns, "Turn limit (truncation); default: the task's");
   app->add_option("--option,-o", raw,
                   "Any environment option as KEY=VALUE (VALUE parsed as JSON if it can be, else "
@@ -135,7 +137,14 @@ json EnvArgs::options() const {
   if (!scenario.empty()) o["scenario"] = scenario;
   if (!split.empty()) o["split"] = split;
   if (!reward.empty()) o["reward"] = reward;
-  if (!rollout_policy.empty()) o["rollout_policy"] = rollout_policy;
+  if (!rollout_policy.empty()) {
+    // An agent endpoint or a model named here is offered to this process's environments.
+    if ((rollout_policy.rfind("remote:", 0) == 0 || rollout_policy.rfind("llm:", 0) == 0) &&
+        collab::find_rollout_agent(rollout_policy) == nullptr) {
+      collab::bridge::register_rollout_agent_arg(rollout_policy, /*named=*/false);
+    }
+    o["rollout_policy"] = rollout_policy;
+  }
   if (mr_window) o["mr_window"] = *mr_window;
   if (mr_samples) o["mr_samples"] = *mr_samples;
   if (max_turns) o["max_turns"] = *max_turns;
@@ -178,6 +187,14 @@ void print_user_counters(const std::string& name) {
   if (name.empty()) return;
   if (const auto user = collab::find_user(name)) {
     fmt::print(stderr, "user {}: {}\n", name, user->counters().dump());
+  }
+}
+
+void print_rollout_counters(const std::string& name) {
+  if (name.empty()) return;
+  if (const auto agent = collab::find_rollout_agent(name)) {
+    const json c = agent->counters();
+    if (!c.empty()) fmt::print(stderr, "rollout agent {}: {}\n", name, c.dump());
   }
 }
 

@@ -46,6 +46,8 @@ struct EnvArgs {
 std::string first_or_empty(const std::vector<std::string>& v);
 // What an external user did in a run (requests, timeouts, cache hits), on stderr; nothing for "".
 void print_user_counters(const std::string& name);
+// Prints the rollout agent's counters to stderr when `name` is one (run --rollout-policy …).
+void print_rollout_counters(const std::string& name);
 
 int cmd_list(const Registry& reg, bool as_json);
 int cmd_spec(const Registry& reg, const EnvArgs& args);

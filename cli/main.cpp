@@ -176,6 +176,16 @@ int main(int argc, char** argv) {
 
   collab::cli::UserArgs serve_user;  // external users offered to clients (option user=NAME)
   serve_user.add_to(serve, /*several=*/true);
+  std::vector<std::string> serve_rollout_agents;  // offered as rollout_policy=NAME
+  serve
+      ->add_option("--rollout-agent", serve_rollout_agents,
+                   "Offer an agent to play MR futures, as NAME=remote:ENDPOINT[?timeout=S] "
+                   "(an agent endpoint speaking agent protocol 2) or NAME=llm:URL[?model=M&…]; "
+                   "clients pick it with the make option rollout_policy=NAME (never an "
+                   "endpoint of their own); repeatable (docs/reward.md)")
+      ->type_name("NAME=SPEC");
+  collab::cli::AgentCacheArgs serve_cache;  // records / replays llm: rollout agents' calls
+  serve_cache.add_to(serve);
 
   std::string keygen_prefix;
   bool keygen_force = false;
@@ -213,7 +223,10 @@ int main(int argc, char** argv) {
       const int rc = cmd_run(reg, run_args, agent_specs, episodes, parse_u64("--seed", seed),
                              as_json, trace_path);
       print_user_counters(run_args.user);
-      collab::cli::print_llm_counters(agent_specs);
+      print_rollout_counters(run_args.rollout_policy);
+      std::vector<std::string> model_specs = agent_specs;
+      model_specs.push_back(run_args.rollout_policy);  // llm: futures count as the agent's calls
+      collab::cli::print_llm_counters(model_specs);
       return rc;
     }
     if (*replay) {
@@ -232,6 +245,11 @@ int main(int argc, char** argv) {
     if (*serve) {
       spdlog::set_level(spdlog::level::from_str(log_level));
       for (const auto& name : serve_user.apply()) spdlog::info("offering external user {}", name);
+      serve_cache.apply();
+      for (const auto& arg : serve_rollout_agents) {
+        spdlog::info("offering rollout agent {}",
+                     collab::bridge::register_rollout_agent_arg(arg, /*named=*/true));
+      }
       if (serve_opts.binds.empty()) serve_opts.binds.push_back(collab::bridge::kDefaultEndpoint);
       serve_opts.handle_signals = true;
       collab::bridge::Server server(reg, serve_opts);
