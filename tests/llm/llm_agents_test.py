@@ -212,6 +212,48 @@ def test_key_and_bad_specs(server, work):
           f"--agent-cache-mode replay without a file: exit {r.returncode}: {r.stderr[-200:]}")
 
 
+def test_rollouts_by_the_model(server, work):
+    """MR futures played by the model itself (--rollout-policy llm:…): every future turn is a
+    request carrying the future's conversation, recorded in the agent cache and replayed without
+    the model; a model that fails gives counted fallbacks."""
+    cache = os.path.join(work, "rollouts.jsonl")
+    before = len(server.requests())
+    outs = []
+    for mode in ("record", "replay"):
+        trace = os.path.join(work, f"rollouts.{mode}.trace.jsonl")
+        r = collabgym("run", "-t", "grocery", "-a", f"llm:{server.url}", "-n", "2", "--seed", "4",
+                      "--reward", "mr", "--mr-samples", "2", "--rollout-policy",
+                      f"llm:{server.url}?temperature=0.7", "--json", "--trace", trace,
+                      "--agent-cache", cache, "--agent-cache-mode", mode)
+        check(r.returncode == 0, f"rollouts ({mode}): exit {r.returncode}: {r.stderr[-400:]}")
+        outs.append((r.stdout, open(trace).read()))
+        if mode == "record":
+            rollouts = [e for e in server.requests()[before:]
+                        if e["request"].get("temperature") == 0.7]
+            check(len(rollouts) > 0, "no rollout request reached the model")
+            # A future's request is a whole conversation: instructions, then user first.
+            check(all(e["request"]["messages"][0]["role"] == "system" and
+                      e["request"]["messages"][-1]["role"] == "user" for e in rollouts),
+                      "a rollout request is not the future's conversation")
+            check(len({e["request"]["seed"] for e in rollouts}) > 1,
+                  "the futures did not get their own seeds")
+            server_count = len(server.requests())
+    check(outs[0] == outs[1], "the replayed MR run with model futures differs from the recording")
+    check(len(server.requests()) == server_count, "the replay called the model")
+    turns = [json.loads(line) for line in outs[0][1].splitlines()]
+    calls = [t["info"]["reward"]["rollout_calls"] for t in turns
+             if t.get("who") == "user" and t["turn"] > 0 and not (t["terminated"] or t["truncated"])]
+    check(calls and all(c > 0 for c in calls), f"rollout_calls missing from the trace: {calls}")
+    r = collabgym("run", "-t", "math_qa", "-a", "random", "-n", "1", "--reward", "mr",
+                  "--rollout-policy", f"llm:{server.url}?model=http404", "--trace",
+                  os.path.join(work, "fallback.jsonl"))
+    turns = [json.loads(line) for line in open(os.path.join(work, "fallback.jsonl"))]
+    fb = [t["info"]["reward"] for t in turns if t.get("who") == "user" and t["turn"] > 0]
+    check(r.returncode == 0 and any(x["rollout_fallbacks"] > 0 for x in fb) and
+          all(x["rollout_fallbacks"] == x["rollout_calls"] for x in fb),
+          f"a failing rollout model: exit {r.returncode}, {fb[:2]} {r.stderr[-300:]}")
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
         server = FakeServer(work)
@@ -219,6 +261,7 @@ def main():
             test_every_task_plays(server)
             test_failures_are_counted(server)
             test_key_and_bad_specs(server, work)
+            test_rollouts_by_the_model(server, work)
             test_leaderboard_record_replay(server, work)  # stops the server
         finally:
             if server.proc.poll() is None:

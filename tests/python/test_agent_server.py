@@ -43,7 +43,7 @@ def test_hello_begin_act_and_errors(serve: Callable[..., str]) -> None:
     ep = serve(policy, name="tester", on_begin=lambda spec, seed: seen.update(seed=seed))
     hello = request(ep, {"v": 1, "id": 1, "op": "hello"})
     assert hello["ok"] and hello["name"] == "tester"
-    assert hello["agent_protocol"] == collabgym.AGENT_PROTOCOL == 1
+    assert hello["agent_protocol"] == collabgym.AGENT_PROTOCOL == 2
     assert request(ep, {"v": 1, "id": 2, "op": "begin", "spec": {"id": "x-v0"}, "seed": 9})["ok"]
     assert seen["seed"] == 9
     reply = request(ep, {"v": 1, "id": 3, "op": "act", "obs": obs_wire((0, 0, 1, 1))})

@@ -23,6 +23,7 @@ from .errors import (ERRORS_BY_CODE, BadReply, BadVersion, CollabGymError, Inter
                      InvalidAction, InvalidOption, Malformed, MissingField, Overloaded,
                      ResetNeeded, ServerTimeout, ShuttingDown, TooLarge, TooManySessions, UnknownEnv,
                      UnknownOp, UnknownSession, WrongType, error_from_reply)
+from .rng import Rng, random_policy
 from .spaces import HAVE_GYMNASIUM
 from .user_server import USER_PROTOCOL, serve_user
 from .vector import VectorEnv
@@ -44,6 +45,8 @@ __all__ = [
     "make",
     "register_envs",
     "serve_agent",
+    "random_policy",
+    "Rng",
     "AGENT_PROTOCOL",
     "serve_user",
     "USER_PROTOCOL",

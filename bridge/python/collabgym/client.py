@@ -42,7 +42,7 @@ PROTOCOL_VERSION = 1
 #: scenarios by name; 4: structure-of-arrays batches and ``reset_many``, see :func:`offers_soa`;
 #: 5: observation bounds; 6: ``spec["instructions"]``, see ``CollabGymEnv.messages``).
 #: A server reports its own in ``hello``.
-PROTOCOL_MINOR = 6
+PROTOCOL_MINOR = 7
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 _MAX_ID = 2**64 - 1
 
