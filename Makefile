@@ -29,6 +29,7 @@ bench: build
 	$(BUILD)/bench/collab_bench_soak
 	PYTHONPATH=bridge/python /usr/bin/python3 bench/scaling_bench.py --bin $(BUILD)/cli/collabgym
 	/usr/bin/python3 bench/llm_bench.py --bin $(BUILD)/cli/collabgym --bench $(BUILD)/bench/collab_bench_llm
+	/usr/bin/python3 bench/rollout_bench.py --bin $(BUILD)/cli/collabgym
 
 # The test suite built with clang, AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer's
 # coverage instrumentation (docs/fuzzing.md), in its own folder; any finding fails the test that
