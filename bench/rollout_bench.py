@@ -90,12 +90,13 @@ def main() -> int:
                 for policy_name in ("random", "rnd"):
                     env = collabgym.VectorEnv(args.task, n, env_ep, timeout=60, layout="soa",
                                               options={**mr, "rollout_policy": policy_name})
-                    env.reset(seed=1)
+                    obs, _ = env.reset(seed=1)
                     rng = np.random.default_rng(0)
                     r0, i0 = policy.requests, policy.items
                     t0 = time.perf_counter()
                     for _ in range(args.steps):
-                        env.step(rng.integers(0, 2, size=n))  # questions: the episode goes on
+                        acts = [int(rng.choice(np.flatnonzero(m))) for m in obs["action_mask"]]
+                        obs, *_ = env.step(np.array(acts))
                     times[policy_name] = (time.perf_counter() - t0) / args.steps
                     calls, items = policy.requests - r0, policy.items - i0
                     env.close()
