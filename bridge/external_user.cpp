@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bridge/codec.h"
+#include "bridge/pool.h"
 #include "bridge/req_channel.h"
 
 namespace collab::bridge {
@@ -85,25 +86,13 @@ class ExternalUser final : public UserModel {
     p.said_hello = true;
   }
 
-  std::unique_ptr<Pooled> take() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto p = std::move(idle_.back());
-        idle_.pop_back();
-        return p;
-      }
-    }
-    return std::make_unique<Pooled>(Pooled{ReqChannel(opts_.endpoint, opts_.timeout_s)});
-  }
-  void give_back(std::unique_ptr<Pooled> p) {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(p));
-  }
+  std::unique_ptr<Pooled> take() { return pool_.take(); }
+  void give_back(std::unique_ptr<Pooled> p) { pool_.give_back(std::move(p)); }
 
   ExternalUserOptions opts_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Pooled>> idle_;
+  Pool<Pooled> pool_{[this] {
+    return std::make_unique<Pooled>(Pooled{ReqChannel(opts_.endpoint, opts_.timeout_s)});
+  }};
   std::atomic<uint64_t> calls_{0}, timeouts_{0}, failures_{0};
 };
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agents/evaluate.h"
+#include "bridge/pool.h"
 #include "env/chat.h"
 #include "env/error.h"
 #include "env/scenario.h"
@@ -468,15 +469,7 @@ class LlmRolloutAgent final : public RolloutAgent {
 
  private:
   RolloutAnswer answer(LlmCall& call, const RolloutQuery& q) {
-    ChatLog chat;
-    chat.begin(*q.spec);
-    for (size_t i = 0; i < q.dialogue->size(); ++i) {
-      if (i % 2 == 0) {
-        chat.user((*q.dialogue)[i]);
-      } else {
-        chat.assistant((*q.dialogue)[i]);
-      }
-    }
+    const ChatLog chat = ChatLog::from_dialogue(*q.spec, *q.dialogue);
     const json label = {{"agent", name_}, {"rollout", true}, {"turn", q.obs.turn + 1},
                         {"sample", q.sample}, {"user_text", excerpt(q.obs.text, 80)}};
     const CacheOutcome out = call.complete(
@@ -492,27 +485,13 @@ class LlmRolloutAgent final : public RolloutAgent {
     return a;
   }
 
-  std::unique_ptr<LlmCall> take() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-    }
-    return std::make_unique<LlmCall>("llm:" + arg_, opts_);
-  }
-  void give_back(std::unique_ptr<LlmCall> c) {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(c));
-  }
+  std::unique_ptr<LlmCall> take() { return calls_.take(); }
+  void give_back(std::unique_ptr<LlmCall> c) { calls_.give_back(std::move(c)); }
 
   std::string name_, arg_;
   LlmAgentOptions opts_;
   int parallel_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<LlmCall>> idle_;
+  Pool<LlmCall> calls_{[this] { return std::make_unique<LlmCall>("llm:" + arg_, opts_); }};
 };
 
 }  // namespace

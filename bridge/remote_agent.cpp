@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "agents/evaluate.h"
+#include "bridge/pool.h"
 #include "bridge/llm_agent.h"
 #include "env/chat.h"
 #include "bridge/codec.h"
@@ -272,15 +273,7 @@ class RemoteRolloutAgent final : public RolloutAgent {
     pk.pack_array(static_cast<uint32_t>(queries.size()));
     for (size_t i = 0; i < queries.size(); ++i) {
       const RolloutQuery& q = queries[i];
-      ChatLog chat;
-      chat.begin(*q.spec);
-      for (size_t m = 0; m < q.dialogue->size(); ++m) {
-        if (m % 2 == 0) {
-          chat.user((*q.dialogue)[m]);
-        } else {
-          chat.assistant((*q.dialogue)[m]);
-        }
-      }
+      const ChatLog chat = ChatLog::from_dialogue(*q.spec, *q.dialogue);
       pk.pack_map(6);
       pack_str(pk, "spec");
       pk.pack_uint32(index[i]);
@@ -297,26 +290,14 @@ class RemoteRolloutAgent final : public RolloutAgent {
     }
   }
 
-  std::unique_ptr<Pooled> take() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto p = std::move(idle_.back());
-        idle_.pop_back();
-        return p;
-      }
-    }
-    return std::make_unique<Pooled>(Pooled{ReqChannel(opts_.endpoint, opts_.timeout_s)});
-  }
-  void give_back(std::unique_ptr<Pooled> p) {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(p));
-  }
+  std::unique_ptr<Pooled> take() { return pool_.take(); }
+  void give_back(std::unique_ptr<Pooled> p) { pool_.give_back(std::move(p)); }
 
   std::string name_;
   RemoteAgentOptions opts_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Pooled>> idle_;
+  Pool<Pooled> pool_{[this] {
+    return std::make_unique<Pooled>(Pooled{ReqChannel(opts_.endpoint, opts_.timeout_s)});
+  }};
   std::atomic<uint64_t> requests_{0}, queries_{0}, timeouts_{0}, failures_{0}, item_failures_{0};
 };
 

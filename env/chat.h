@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace collab {
 
@@ -20,6 +21,20 @@ class ChatLog {
         !spec["instructions"].get_ref<const std::string&>().empty()) {
       add("system", spec["instructions"].get<std::string>());
     }
+  }
+  // The chat of a conversation kept as texts (the user's opening, then agent and user
+  // alternately; Env's dialogue, an MR future's), after `spec`'s system message.
+  static ChatLog from_dialogue(const nlohmann::json& spec, const std::vector<std::string>& texts) {
+    ChatLog chat;
+    chat.begin(spec);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i % 2 == 0) {
+        chat.user(texts[i]);
+      } else {
+        chat.assistant(texts[i]);
+      }
+    }
+    return chat;
   }
   void user(std::string text) { add("user", std::move(text)); }
   void assistant(std::string text) { add("assistant", std::move(text)); }
