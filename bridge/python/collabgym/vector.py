@@ -38,7 +38,8 @@ at once. Same seeds and actions give the same results as one server.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+import collections
+from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -53,6 +54,8 @@ from .wire import _decode_results, decode_soa, encode_action, offers_soa
 __all__ = ["VectorEnv", "AUTORESET_MODE"]
 
 _U64 = 2**64
+#: Unanswered makes per server while a VectorEnv is made (as the C++ client's make_many).
+_MAKE_WINDOW = 1024
 
 if gymnasium is not None:
     from gymnasium.vector import AutoresetMode as _AutoresetMode  # type: ignore[import-not-found]
@@ -135,18 +138,27 @@ class VectorEnv(_Base):  # type: ignore[misc,valid-type]
             fields: Dict[str, Any] = {"env_id": env_id, "options": self.options}
             if self.act_features:
                 fields["act_features"] = True
-            # Every server's makes go out before any reply is read.
-            counts = [n // servers + (1 if k < n % servers else 0) for k in range(servers)]
-            ids = [[c.send("make", **fields) for _ in range(counts[k])]
-                   for k, c in enumerate(self.clients)]
+            # Makes are pipelined, every server's at once, at most _MAKE_WINDOW unanswered per
+            # server: a make's reply carries the spec (kilobytes), and a server bounds what it
+            # holds for one client (max_in_flight, max_queued_bytes).
+            remaining = [n // servers + (1 if k < n % servers else 0) for k in range(servers)]
+            pending: List[Deque[int]] = [collections.deque() for _ in self.clients]
             made: List[Any] = []
             first_error: Optional[BaseException] = None
-            for k, c in enumerate(self.clients):
-                for rid in ids[k]:
+            while any(remaining) or any(pending):
+                for k, c in enumerate(self.clients):
+                    while remaining[k] and len(pending[k]) < _MAKE_WINDOW:
+                        pending[k].append(c.send("make", **fields))
+                        remaining[k] -= 1
+                for k, c in enumerate(self.clients):
+                    if not pending[k]:
+                        continue
                     try:
-                        reply = c.recv(rid)
+                        reply = c.recv(pending[k].popleft())
                         self._server_sessions[k].append(reply["session"])
                         made.append(reply)
+                    except ServerTimeout:
+                        raise  # the server is gone: waiting for the rest would time out too
                     except CollabGymError as err:
                         first_error = first_error or err
             if first_error is not None:
