@@ -1,4 +1,5 @@
-// Fuzzes every task's text parser (Episode::parse, then render of what it parsed) and the text
+// Fuzzes every task's text parser (Episode::parse, then render of what it parsed), the shared
+// quantity reader (env/quantity.h) on each turn, and the text
 // channel of Env::step (Action::from_text), for every registered id: twenty_questions v0, v1
 // (legacy parser) and v2, guess_number, math_qa, grocery, doc_edit.
 //
@@ -14,7 +15,10 @@
 #include <cstdint>
 #include <string>
 
+#include <cmath>
+
 #include "env/env.h"
+#include "env/quantity.h"
 #include "fuzz/fuzz_util.h"
 #include "tasks/register_all.h"
 
@@ -45,6 +49,12 @@ void run(std::string_view input) {
     const fuzz::Split line = fuzz::split_first_line(turns, separator);
     const std::string_view text = line.head;
     turns = line.rest;
+    // The shared quantity reader (env/quantity.h) on the same text: spans inside it, finite.
+    for (const Quantity& q : read_quantities(text)) {
+      if (q.begin > q.end || q.end > text.size() || !std::isfinite(q.value)) {
+        fuzz::report_finding("quantity", "a span outside the text or a value not finite");
+      }
+    }
     const Parsed p = env.episode().parse(text);
     if (p.act) {
       if (*p.act < 0 || *p.act >= static_cast<int32_t>(env.task().acts().size())) {
