@@ -884,10 +884,11 @@ std::string Quantity::describe() const {
   if (vague) s += "?";
   if (ambiguous) s += "!";
   s += fmt_value(value);
-  if (high) s += ".." + fmt_value(*high);
-  if (alternative) s += "|" + fmt_value(*alternative);
-  if (unit) s += " " + unit->name;
-  if (per) s += (unit ? "/" : " /") + per->name;
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "x" + std::string.
+  if (high) s.append("..").append(fmt_value(*high));
+  if (alternative) s.append("|").append(fmt_value(*alternative));
+  if (unit) s.append(" ").append(unit->name);
+  if (per) s.append(unit ? "/" : " /").append(per->name);
   return s;
 }
 
