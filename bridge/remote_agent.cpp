@@ -309,9 +309,13 @@ std::shared_ptr<RolloutAgent> make_rollout_agent(std::string name, std::string_v
                                                 RemoteAgentOptions::parse(spec.substr(7)));
   }
   if (spec.rfind("llm:", 0) == 0) return make_llm_rollout_agent(std::move(name), spec.substr(4));
+  if (is_endpoint(spec.substr(0, spec.find('?')))) {  // a bare endpoint, as --user takes one
+    return std::make_shared<RemoteRolloutAgent>(std::move(name), RemoteAgentOptions::parse(spec));
+  }
   throw InvalidOption(fmt::format(
-      "rollout agent '{}': expected remote:ENDPOINT[?timeout=S] (an agent endpoint, e.g. "
-      "collabgym.serve_agent) or llm:URL[?model=…] (docs/reward.md)",
+      "rollout agent '{}': expected [remote:]ENDPOINT[?timeout=S] (an agent endpoint, e.g. "
+      "collabgym.serve_agent, at tcp://HOST:PORT or ipc://PATH) or llm:URL[?model=…] "
+      "(docs/reward.md)",
       spec));
 }
 
@@ -322,7 +326,7 @@ std::string register_rollout_agent_arg(std::string_view arg, bool named) {
   if (named) {
     if (eq == std::string_view::npos || eq == 0 || (colon != std::string_view::npos && colon < eq)) {
       throw InvalidOption(fmt::format(
-          "--rollout-agent {}: expected NAME=SPEC, SPEC being remote:ENDPOINT[?timeout=S] or "
+          "--rollout-agent {}: expected NAME=SPEC, SPEC being [remote:]ENDPOINT[?timeout=S] or "
           "llm:URL[?…] (clients choose it with the option rollout_policy=NAME)",
           arg));
     }

@@ -38,8 +38,9 @@ std::optional<Action> action_from_json(const nlohmann::json& action, std::string
 // An observation as `act` sends it (docs/protocol.md, "Agent endpoints").
 void pack_obs(msgpack::packer<msgpack::sbuffer>& pk, const Observation& obs);
 
-// A rollout agent (env/rollout_agent.h) from a spec: "remote:ENDPOINT[?timeout=S]" (an agent
-// endpoint speaking agent protocol 2) or "llm:URL[?…]" (bridge/llm_agent.h). Throws InvalidOption.
+// A rollout agent (env/rollout_agent.h) from a spec: "remote:ENDPOINT[?timeout=S]" or a bare
+// "ENDPOINT[?timeout=S]" (an agent endpoint speaking agent protocol 2) or "llm:URL[?…]"
+// (bridge/llm_agent.h). Throws InvalidOption.
 std::shared_ptr<RolloutAgent> make_rollout_agent(std::string name, std::string_view spec);
 // Registers the rollout agent of a command-line value and returns its name: with `named`,
 // "NAME=SPEC" (serve --rollout-agent); otherwise SPEC, named by itself (run --rollout-policy).

@@ -102,7 +102,7 @@ void EnvArgs::add_to(CLI::App* app, bool task_required, bool with_split) {
   app->add_option("--w-itr", w_itr, "Weight of interactivity in R* (default 1)");
   app->add_option("--rollout-policy", rollout_policy,
                   "Who plays the MR futures: expert (default), random, passive, an agent "
-                  "endpoint remote:ENDPOINT[?timeout=S] (agent protocol 2, e.g. "
+                  "endpoint [remote:]ENDPOINT[?timeout=S] (agent protocol 2, e.g. "
                   "collabgym.serve_agent) or a model llm:URL[?model=M&…] (docs/reward.md)");
   app->add_option("--max-turns", max_turns, "Turn limit (truncation); default: the task's");
   app->add_option("--option,-o", raw,
@@ -139,7 +139,8 @@ json EnvArgs::options() const {
   if (!reward.empty()) o["reward"] = reward;
   if (!rollout_policy.empty()) {
     // An agent endpoint or a model named here is offered to this process's environments.
-    if ((rollout_policy.rfind("remote:", 0) == 0 || rollout_policy.rfind("llm:", 0) == 0) &&
+    if ((rollout_policy.rfind("remote:", 0) == 0 || rollout_policy.rfind("llm:", 0) == 0 ||
+         rollout_policy.find("://") != std::string::npos) &&
         collab::find_rollout_agent(rollout_policy) == nullptr) {
       collab::bridge::register_rollout_agent_arg(rollout_policy, /*named=*/false);
     }

@@ -179,8 +179,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> serve_rollout_agents;  // offered as rollout_policy=NAME
   serve
       ->add_option("--rollout-agent", serve_rollout_agents,
-                   "Offer an agent to play MR futures, as NAME=remote:ENDPOINT[?timeout=S] "
-                   "(an agent endpoint speaking agent protocol 2) or NAME=llm:URL[?model=M&…]; "
+                   "Offer an agent to play MR futures, as NAME=ENDPOINT[?timeout=S] (an agent "
+                   "endpoint speaking agent protocol 2; remote: in front is optional) or "
+                   "NAME=llm:URL[?model=M&…]; "
                    "clients pick it with the make option rollout_policy=NAME (never an "
                    "endpoint of their own); repeatable (docs/reward.md)")
       ->type_name("NAME=SPEC");

@@ -141,7 +141,8 @@ TEST(RemoteRolloutAgent, EveryMisbehaviourFailsEveryQueryAndNamesIt) {
 }
 
 TEST(RemoteRolloutAgent, SpecsAreCheckedWhenRegistered) {
-  EXPECT_THROW(make_rollout_agent("x", "tcp://127.0.0.1:1"), InvalidOption);
+  EXPECT_EQ(make_rollout_agent("bare", "tcp://127.0.0.1:1?timeout=2")->name(), "bare");
+  EXPECT_THROW(make_rollout_agent("x", "ftp://127.0.0.1:1"), InvalidOption);
   EXPECT_THROW(make_rollout_agent("x", "remote:nowhere"), InvalidOption);
   EXPECT_THROW(make_rollout_agent("x", "llm:ftp://x/v1"), InvalidOption);
   EXPECT_THROW(register_rollout_agent_arg("noequals", /*named=*/true), InvalidOption);

@@ -222,7 +222,7 @@ def test_bad_rollout_agent_flags_exit_2_naming_them(tmp_path: Path) -> None:
     binary = _binary()
     if not binary.exists():
         pytest.skip(f"{binary} not built")
-    for arg, needle in (("noequals", "NAME=SPEC"), ("x=tcp://1.2.3.4:5", "remote:ENDPOINT"),
+    for arg, needle in (("noequals", "NAME=SPEC"), ("x=ftp://1.2.3.4:5", "ENDPOINT"),
                         ("expert=remote:ipc:///tmp/x", "built-in"),
                         ("x=remote:nowhere", "nowhere")):
         p = subprocess.run([str(binary), "serve", "--bind", f"ipc://{tmp_path}/b.sock",
