@@ -60,6 +60,14 @@ BOARD="$WORK/leaderboard"
 "$BIN" leaderboard --tasks all --agents "random,passive,expert,remote:$AGENT_EP" \
   --episodes 20 --seeds 3 --split test --reward mr --jobs 2 --out "$BOARD"
 "$BIN" leaderboard --verify "$BOARD"
+echo
+
+echo "== MR with the agent's own futures: the Python agent also plays the futures (docs/reward.md) =="
+for policy in expert "remote:$AGENT_EP"; do
+  echo "-- rollout policy: $policy"
+  "$BIN" run --task grocery --agent "remote:$AGENT_EP" --episodes 10 --seed 1 --reward mr \
+    --rollout-policy "$policy"
+done
 kill -TERM "$AGENT" 2>/dev/null || true
 kill -TERM "$SERVER" && wait "$SERVER"
 PIDS=()
