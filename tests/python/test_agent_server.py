@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import numpy as np
 import pytest
@@ -121,3 +121,43 @@ def test_a_failing_python_agent_is_scored_and_the_run_completes(serve: Callable[
     assert all(e["score"] == 0 and not e["success"] for e in failed)
     rows = results["summary"]["tasks"][0]["ranking"]
     assert {row["agent"]: row["failures"] for row in rows}[f"remote:{ep}"] == len(failed)
+
+
+def test_act_many_answers_each_item_and_names_bad_input(serve: Callable[..., str]) -> None:
+    def policy(obs: Dict[str, Any], spec: Any) -> Any:
+        if obs["sample"] == 1:
+            raise RuntimeError("this future is beyond me")
+        if obs["sample"] == 2:
+            return None
+        assert obs["messages"][-1]["content"] == obs["text"] and isinstance(obs["seed"], int)
+        return first_legal(obs, spec)
+
+    ep = serve(policy)
+    item = {"spec": 0, "seed": 5, "episode_seed": 1, "obs": obs_wire((0, 1, 1)),
+            "messages": [{"role": "user", "content": "Hi."}]}
+    items = [{**item, "sample": s} for s in range(3)]
+    reply = request(ep, {"v": 1, "id": 1, "op": "act_many", "specs": [{"id": "x-v0"}],
+                         "items": items})
+    assert reply["ok"] and reply["actions"] == [1, None, None]
+    assert reply["errors"][0] is None
+    assert "beyond me" in reply["errors"][1] and "no action" in reply["errors"][2]
+    for bad, needle in (({"specs": [{}]}, "specs"), ({"items": []}, "specs"),
+                        ({"specs": [{}], "items": [{**item, "spec": 3}]}, "items[0]: spec 3"),
+                        ({"specs": [{}], "items": [{**item, "messages": "hi"}]}, "messages"),
+                        ({"specs": [{}], "items": ["nope"]}, "items[0]")):
+        r = request(ep, {"v": 1, "id": 2, "op": "act_many", **bad})
+        assert not r["ok"] and needle in r["error"]["message"], (bad, r)
+    # A batched policy gets the list; one that raises fails every item, and serving goes on.
+    calls: List[int] = []
+
+    def batched(pairs: Any) -> Any:
+        calls.append(len(pairs))
+        if len(pairs) == 2:
+            raise ValueError("batch too hard")
+        return [first_legal(obs, spec) for obs, spec in pairs]
+
+    ep2 = serve(batched, batched=True)
+    ok3 = request(ep2, {"v": 1, "id": 3, "op": "act_many", "specs": [{}], "items": items})
+    assert ok3["actions"] == [1, 1, 1] and calls == [3]
+    two = request(ep2, {"v": 1, "id": 4, "op": "act_many", "specs": [{}], "items": items[:2]})
+    assert two["ok"] and two["actions"] == [None, None] and "batch too hard" in two["errors"][0]
