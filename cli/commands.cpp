@@ -137,15 +137,7 @@ json EnvArgs::options() const {
   if (!scenario.empty()) o["scenario"] = scenario;
   if (!split.empty()) o["split"] = split;
   if (!reward.empty()) o["reward"] = reward;
-  if (!rollout_policy.empty()) {
-    // An agent endpoint or a model named here is offered to this process's environments.
-    if ((rollout_policy.rfind("remote:", 0) == 0 || rollout_policy.rfind("llm:", 0) == 0 ||
-         rollout_policy.find("://") != std::string::npos) &&
-        collab::find_rollout_agent(rollout_policy) == nullptr) {
-      collab::bridge::register_rollout_agent_arg(rollout_policy, /*named=*/false);
-    }
-    o["rollout_policy"] = rollout_policy;
-  }
+  if (!rollout_policy.empty()) o["rollout_policy"] = offer_rollout_policy(rollout_policy);
   if (mr_window) o["mr_window"] = *mr_window;
   if (mr_samples) o["mr_samples"] = *mr_samples;
   if (max_turns) o["max_turns"] = *max_turns;
@@ -189,6 +181,28 @@ void print_user_counters(const std::string& name) {
   if (const auto user = collab::find_user(name)) {
     fmt::print(stderr, "user {}: {}\n", name, user->counters().dump());
   }
+}
+
+namespace {
+bool names_an_agent(std::string_view value) {
+  return value.rfind("remote:", 0) == 0 || value.rfind("llm:", 0) == 0 ||
+         value.find("://") != std::string_view::npos;
+}
+}  // namespace
+
+std::string offer_rollout_policy(const std::string& value) {
+  if (names_an_agent(value) && collab::find_rollout_agent(value) == nullptr) {
+    collab::bridge::register_rollout_agent_arg(value, /*named=*/false);
+  }
+  return value;
+}
+
+void resolve_rollout_agents_from_specs() {
+  collab::set_rollout_agent_resolver(
+      [](std::string_view name) -> std::shared_ptr<collab::RolloutAgent> {
+        if (!names_an_agent(name)) return nullptr;
+        return collab::bridge::make_rollout_agent(std::string(name), name);
+      });
 }
 
 void print_rollout_counters(const std::string& name) {

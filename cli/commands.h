@@ -46,6 +46,12 @@ struct EnvArgs {
 std::string first_or_empty(const std::vector<std::string>& v);
 // What an external user did in a run (requests, timeouts, cache hits), on stderr; nothing for "".
 void print_user_counters(const std::string& name);
+// The value of a --rollout-policy flag, registering the rollout agent it names when it is an
+// endpoint or a model (remote:…, a bare ENDPOINT, llm:…) so that environments may pick it.
+std::string offer_rollout_policy(const std::string& value);
+// For the runners (run, play, replay, leaderboard, train; never serve): a rollout_policy naming an
+// endpoint or a model in a trace header or an option becomes that agent (env/rollout_agent.h).
+void resolve_rollout_agents_from_specs();
 // Prints the rollout agent's counters to stderr when `name` is one (run --rollout-policy …).
 void print_rollout_counters(const std::string& name);
 

@@ -10,6 +10,7 @@
 
 #include "agents/agent.h"
 #include "cli/args.h"
+#include "cli/commands.h"
 #include "cli/slurm_jobs.h"
 #include "env/error.h"
 #include "leaderboard/progress.h"
@@ -49,6 +50,9 @@ CLI::App* add_leaderboard_command(CLI::App& app, LeaderboardArgs& a) {
   lb->add_option("--reward", a.reward,
                  "Reward mode: terminal, mr, mr_delta or immediate (default: the environments' "
                  "mr); MR/turn is shown for every mode but terminal");
+  lb->add_option("--rollout-policy", a.rollout_policy,
+                 "Who plays the MR futures for every agent: expert (default), random, passive, "
+                 "[remote:]ENDPOINT or llm:URL (docs/reward.md)");
   lb->add_option("--option,-o", a.options,
                  "Any environment option for every task as KEY=VALUE (VALUE parsed as JSON if it "
                  "can be); repeatable");
@@ -194,6 +198,9 @@ int emit_slurm(const Registry& registry, const LeaderboardArgs& a,
             "--split", a.split, "--jobs", std::to_string(cfg.jobs), "--level",
             fmt::format("{}", cfg.level), "--resamples", std::to_string(cfg.resamples)};
   if (!a.reward.empty()) j.args.insert(j.args.end(), {"--reward", a.reward});
+  if (!a.rollout_policy.empty()) {
+    j.args.insert(j.args.end(), {"--rollout-policy", a.rollout_policy});
+  }
   for (const auto& o : a.options) j.args.insert(j.args.end(), {"--option", o});
   for (const auto& u : a.user.users) j.args.insert(j.args.end(), {"--user", u});
   if (!a.user.cache.empty()) j.args.insert(j.args.end(), {"--user-cache", a.user.cache});
@@ -248,6 +255,9 @@ int cmd_leaderboard(const Registry& registry, const LeaderboardArgs& a) {
   json options = parse_key_values(a.options);
   if (!a.split.empty()) options["split"] = a.split;
   if (!a.reward.empty()) options["reward"] = a.reward;
+  if (!a.rollout_policy.empty()) {
+    options["rollout_policy"] = offer_rollout_policy(a.rollout_policy);
+  }
   if (!users.empty()) options["user"] = users[0];
   cfg.options = options;
   cfg.validate();

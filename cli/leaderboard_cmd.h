@@ -19,6 +19,7 @@ struct LeaderboardArgs {
   std::string seed = "0";
   std::string split = "test";
   std::string reward;
+  std::string rollout_policy;  // --rollout-policy (docs/reward.md)
   std::vector<std::string> options;  // KEY=VALUE
   int jobs = 1;
   std::string shard;

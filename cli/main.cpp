@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("replay", "Re-run the actions of trace files; fail on any difference");
   replay->add_option("trace", replay_paths, "Trace files (JSON Lines)")->required();
   collab::cli::UserArgs replay_user;  // traces of runs with an external user replay from its cache
+  collab::cli::AgentCacheArgs replay_cache;  // …and those with llm: rollout agents from theirs
   replay_user.add_to(replay);
+  replay_cache.add_to(replay);
 
   auto* scenarios = app.add_subcommand("scenarios", "Work with scenario files");
   scenarios->require_subcommand(1);
@@ -205,6 +207,9 @@ int main(int argc, char** argv) {
 
   const Registry& reg = collab::tasks::builtin_registry();
   try {
+    // Runners may meet a rollout agent named by its spec (a replayed trace's header); a server
+    // offers only the --rollout-agent names its operator gave.
+    if (!*serve) collab::cli::resolve_rollout_agents_from_specs();
     if (*list) return cmd_list(reg, as_json);
     if (*spec) return cmd_spec(reg, spec_args);
     if (*play) {
@@ -232,6 +237,7 @@ int main(int argc, char** argv) {
     }
     if (*replay) {
       replay_user.apply(/*replay_default=*/true);
+      replay_cache.apply();
       return cmd_replay(reg, replay_paths);
     }
     if (*validate) return cmd_validate(reg, validate_paths, validate_json);

@@ -14,6 +14,7 @@ namespace {
 struct Directory {
   std::mutex mu;
   std::map<std::string, std::shared_ptr<RolloutAgent>, std::less<>> agents;
+  RolloutAgentResolver resolver;
 };
 
 Directory& directory() {
@@ -43,9 +44,25 @@ void register_rollout_agent(std::shared_ptr<RolloutAgent> agent) {
 
 std::shared_ptr<RolloutAgent> find_rollout_agent(std::string_view name) {
   Directory& d = directory();
+  RolloutAgentResolver resolver;
+  {
+    std::lock_guard lock(d.mu);
+    auto it = d.agents.find(name);
+    if (it != d.agents.end()) return it->second;
+    resolver = d.resolver;
+  }
+  if (!resolver || is_builtin_rollout_policy(name)) return nullptr;
+  std::shared_ptr<RolloutAgent> made = resolver(name);  // outside the lock: it may connect
+  if (made == nullptr) return nullptr;
   std::lock_guard lock(d.mu);
-  auto it = d.agents.find(name);
-  return it == d.agents.end() ? nullptr : it->second;
+  auto [it, inserted] = d.agents.emplace(std::string(name), std::move(made));
+  return it->second;
+}
+
+void set_rollout_agent_resolver(RolloutAgentResolver resolver) {
+  Directory& d = directory();
+  std::lock_guard lock(d.mu);
+  d.resolver = std::move(resolver);
 }
 
 std::vector<std::string> rollout_agent_names() {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -64,6 +65,13 @@ class RolloutAgent {
 void register_rollout_agent(std::shared_ptr<RolloutAgent> agent);
 std::shared_ptr<RolloutAgent> find_rollout_agent(std::string_view name);  // nullptr when none
 std::vector<std::string> rollout_agent_names();                           // sorted
+
+// Where a command-line runner (never a server) turns an unregistered name into an agent: a
+// `--rollout-policy remote:…` recorded in a trace header, when the trace is replayed. Returns
+// nullptr for a name that is not a spec; may throw InvalidOption for a bad one. find_rollout_agent
+// calls it for a name not registered and registers what it returns. Empty: none (the default).
+using RolloutAgentResolver = std::function<std::shared_ptr<RolloutAgent>(std::string_view name)>;
+void set_rollout_agent_resolver(RolloutAgentResolver resolver);
 
 // The built-in rollout policies: expert, random, passive.
 bool is_builtin_rollout_policy(std::string_view name);

@@ -247,3 +247,22 @@ def test_run_with_a_remote_rollout_policy_matches_the_built_in_one(agents: Any,
 
     remote, local = run(f"remote:{ep}"), run("random")
     assert remote.replace(f"remote:{ep}", "random") == local
+
+    # The trace names the agent; replaying it (and verifying a leaderboard) reaches it again.
+    trace = tmp_path / "mr.jsonl"
+    p = subprocess.run([str(binary), "run", "-t", "grocery", "-a", "random", "-n", "2", "--reward",
+                        "mr", "--rollout-policy", ep, "--trace", str(trace)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([str(binary), "replay", str(trace)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0 and "replayed identically" in p.stdout, p.stdout + p.stderr
+    board = tmp_path / "board"
+    p = subprocess.run([str(binary), "leaderboard", "--tasks", "math_qa", "--agents", "random",
+                        "--episodes", "2", "--seeds", "1", "--reward", "mr", "--rollout-policy",
+                        f"remote:{ep}", "--out", str(board)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([str(binary), "leaderboard", "--verify", str(board)], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
