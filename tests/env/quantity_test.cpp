@@ -30,9 +30,15 @@ std::vector<Case> corpus(const std::string& name) {
     const size_t tab = line.find('\t');
     EXPECT_NE(tab, std::string::npos) << path << ":" << n << ": no tab";
     if (tab == std::string::npos) continue;
-    std::string text = line.substr(0, tab);
-    for (size_t p = text.find("\\n"); p != std::string::npos; p = text.find("\\n", p)) {
-      text.replace(p, 2, "\n");
+    // A backslash followed by n in the file stands for a line break.
+    std::string text;
+    for (size_t i = 0; i < tab; ++i) {
+      if (line[i] == '\\' && i + 1 < tab && line[i + 1] == 'n') {
+        text.push_back('\n');
+        ++i;
+      } else {
+        text.push_back(line[i]);
+      }
     }
     out.push_back({n, text, line.substr(tab + 1)});
   }
