@@ -17,6 +17,7 @@ void register_all(Registry& r) {
         &twenty_questions::TwentyQuestions::from_file_v1);
   r.add<guess_number::GuessNumber>();
   r.add<math_qa::MathQa>();
+  r.add(math_qa::kName, 0, math_qa::kDefaultScenario, &math_qa::MathQa::from_file_v0);  // v0 reader
   r.add<grocery::Grocery>();
   r.add<doc_edit::DocEdit>();
 }

@@ -76,6 +76,9 @@ class Game final : public EpisodeBase<Game> {
   const std::vector<double>& truth() const { return truth_; }
 
  private:
+  enum class Voice { kPrecise, kCasual, kScattered };  // v1's replies, by persona name
+  Voice voice() const;
+  UserReply not_acted_on(std::string_view text) const;
   UserReply ask(size_t i, Rng& rng);
   UserReply confirm(size_t i, Rng& rng);
   std::string say_value(size_t i, double value, Rng* rng) const;

@@ -16,7 +16,7 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
 bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 Token make(Token::Kind kind, std::string text, double value = 0, bool fraction = false) {
-  Token t{kind, std::move(text), {}, value, fraction};
+  Token t{kind, std::move(text), {}, value, fraction, 0};
   t.key = kind == Token::Kind::kWord ? stem(t.text) : t.text;
   return t;
 }
@@ -49,11 +49,15 @@ std::vector<Token> tokenize(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
   const size_t n = s.size();
+  const auto push = [&](Token t) {  // every token is pushed while i is at its first byte
+    t.pos = i;
+    out.push_back(std::move(t));
+  };
   while (i < n) {
     const char c = s[i];
     const auto u8 = [&](const char* seq) { return s.substr(i, std::char_traits<char>::length(seq)) == seq; };
     if (c == '\n') {
-      if (out.empty() || out.back().kind != Token::Kind::kBreak) out.push_back(make(Token::Kind::kBreak, "\n"));
+      if (out.empty() || out.back().kind != Token::Kind::kBreak) push(make(Token::Kind::kBreak, "\n"));
       ++i;
       continue;
     }
@@ -64,18 +68,18 @@ std::vector<Token> tokenize(std::string_view s) {
     // A few non-ASCII characters people type in numbers and units.
     if (u8("\xC2\xBD") || u8("\xC2\xBC") || u8("\xC2\xBE")) {  // ½ ¼ ¾
       const double v = u8("\xC2\xBD") ? 0.5 : u8("\xC2\xBC") ? 0.25 : 0.75;
-      out.push_back(make(Token::Kind::kNumber, std::string(s.substr(i, 2)), v, true));
+      push(make(Token::Kind::kNumber, std::string(s.substr(i, 2)), v, true));
       i += 2;
       continue;
     }
     if (u8("\xC2\xB2") || u8("\xC2\xB3")) {  // ² ³
-      out.push_back(make(Token::Kind::kSymbol, "^"));
-      out.push_back(make(Token::Kind::kNumber, u8("\xC2\xB2") ? "2" : "3", u8("\xC2\xB2") ? 2 : 3));
+      push(make(Token::Kind::kSymbol, "^"));
+      push(make(Token::Kind::kNumber, u8("\xC2\xB2") ? "2" : "3", u8("\xC2\xB2") ? 2 : 3));
       i += 2;
       continue;
     }
     if (u8("\xC3\x97")) {  // ×
-      out.push_back(make(Token::Kind::kSymbol, "*"));
+      push(make(Token::Kind::kSymbol, "*"));
       i += 2;
       continue;
     }
@@ -127,7 +131,7 @@ std::vector<Token> tokenize(std::string_view s) {
           }
         }
       }
-      out.push_back(make(Token::Kind::kNumber, num, value, fraction));
+      push(make(Token::Kind::kNumber, num, value, fraction));
       i = j;
       continue;
     }
@@ -157,11 +161,11 @@ std::vector<Token> tokenize(std::string_view s) {
         ++i;
         continue;
       }
-      out.push_back(make(Token::Kind::kWord, w));
+      push(make(Token::Kind::kWord, w));
       i = j;
       continue;
     }
-    out.push_back(make(Token::Kind::kSymbol, std::string(1, c)));
+    push(make(Token::Kind::kSymbol, std::string(1, c)));
     ++i;
   }
   return out;

@@ -19,6 +19,7 @@ struct Token {
   std::string key;   // the matching key: words stemmed (trailing plural s dropped), else text
   double value = 0;  // kNumber: the value ("1,250" -> 1250, "3/4" -> 0.75, "1e-05" -> 1e-05)
   bool fraction = false;  // kNumber written as a/b
+  size_t pos = 0;         // byte offset of its first character in the text
   bool is(std::string_view s) const { return text == s; }
 };
 

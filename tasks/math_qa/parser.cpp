@@ -291,6 +291,20 @@ Parsed answer_of(const Reading& r, const Quantity& q, int32_t answer_act) {
 
 Parsed MathQa::parse_text(const Problem& p, const std::vector<Known>& known,
                           std::string_view text) const {
+  if (version_ >= 1) {
+    using K = Understanding::Kind;
+    const Understanding u = understand(p, known, text);
+    switch (u.kind) {
+      case K::kAsk:
+        return {ask_act(u.slot), {}};
+      case K::kConfirm:
+        return {confirm_act(u.slot), {}};
+      case K::kAnswer:
+        return {answer_act(), Content{{}, u.number}};
+      default:
+        return {};  // the user says what it could not read (user_sim.cpp)
+    }
+  }
   const Reading r(setup_, p, known, text);
   if (r.t.empty()) return {};
   if (const auto q = r.boxed()) return answer_of(r, *q, answer_act());

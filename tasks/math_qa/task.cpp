@@ -39,7 +39,9 @@ double eager_answer(const Problem& p, const std::vector<Known>& known,
   return round_answer(p.solve.eval(v));
 }
 
-MathQa::MathQa(Setup setup) : setup_(std::move(setup)) {
+MathQa::MathQa(Setup setup, int version) : setup_(std::move(setup)), version_(version) {
+  COLLAB_CHECK(version >= 0 && version <= kVersion);
+  map_shared_units();
   const size_t n = setup_.max_vars;
   for (size_t k = 0; k < n; ++k) acts_.push_back(fmt::format("ask:var{}", k));
   for (size_t k = 0; k < n; ++k) acts_.push_back(fmt::format("confirm:var{}", k));
@@ -85,6 +87,10 @@ MathQa::MathQa(Setup setup) : setup_(std::move(setup)) {
 
 std::shared_ptr<const Task> MathQa::from_file(const std::string& path) {
   return std::make_shared<const MathQa>(Setup::load(load_scenario_file(path)));
+}
+
+std::shared_ptr<const Task> MathQa::from_file_v0(const std::string& path) {
+  return std::make_shared<const MathQa>(Setup::load(load_scenario_file(path)), 0);
 }
 
 // What an agent is told (env/instructions.h); a scenario's "instructions" replace it.

@@ -9,27 +9,32 @@
 //   game.h         the Episode                            user_sim.cpp the simulated user
 //   evaluator.cpp  the score                              features.cpp features, act features, mask
 //   parser.cpp     free text -> act + number, act -> text expert.cpp   expert and passive
+//   understand.cpp v1's reader of free text, on the shared quantity reader (env/quantity.h)
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "env/quantity.h"
 #include "env/task.h"
 #include "tasks/math_qa/game.h"
 #include "tasks/math_qa/problems.h"
+#include "tasks/math_qa/understand.h"
 
 namespace collab::tasks::math_qa {
 
 inline constexpr const char* kName = "math_qa";
-inline constexpr int kVersion = 0;
+inline constexpr int kVersion = 1;  // v0: the first reader (README "Version history")
 inline constexpr const char* kDefaultScenario = "math_qa/templates.json";
 
 class MathQa final : public TaskBase<Game> {
  public:
-  explicit MathQa(Setup setup);
+  explicit MathQa(Setup setup, int version = kVersion);
   static std::shared_ptr<const Task> from_file(const std::string& path);
+  static std::shared_ptr<const Task> from_file_v0(const std::string& path);
   static constexpr const char* kTaskName = kName;
   static constexpr int kTaskVersion = kVersion;
   static constexpr const char* kTaskDefaultScenario = kDefaultScenario;
@@ -37,7 +42,7 @@ class MathQa final : public TaskBase<Game> {
   using TaskBase<Game>::passive;
 
   std::string name() const override { return kName; }
-  int version() const override { return kVersion; }
+  int version() const override { return version_; }
   std::string description() const override;
   std::string instructions() const override;
   int default_max_turns() const override { return kMaxTurns; }
@@ -71,6 +76,9 @@ class MathQa final : public TaskBase<Game> {
   // problem's unknown itself.
   bool is_question(std::string_view text) const;
   bool asks_for_unknown(const Problem& p, std::string_view text) const;
+  // v1's reading of `text` (understand.cpp), with what it could not read safely.
+  Understanding understand(const Problem& p, const std::vector<Known>& known,
+                           std::string_view text) const;
 
  protected:
   // expert.cpp
@@ -78,8 +86,17 @@ class MathQa final : public TaskBase<Game> {
   Action passive(const Game& game, Rng& rng) const override;
 
  private:
+  struct V1Reading;  // understand.cpp
+  // The scenario dimension a unit of the shared reader measures, and the factor from its base
+  // unit to the scenario dimension's base unit.
+  std::optional<std::pair<int, double>> shared_dimension(const collab::Unit& u) const;
+  bool dimension_shared(int dimension) const;
+  void map_shared_units();
+
   Setup setup_;
+  int version_;
   std::vector<size_t> train_, test_, all_;  // problem indices eligible per split
+  std::vector<std::tuple<int, collab::Unit, double>> shared_units_;  // (dimension, unit, factor)
 };
 
 // The eager reading of an opening: the solver on what is said, guesses for the rest.

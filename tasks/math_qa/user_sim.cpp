@@ -91,7 +91,18 @@ UserReply Game::ask(size_t i, Rng& rng) {
   const Variable& v = p_->vars[i];
   if (known_[i] == Known::kClear) {
     r.event = Event::kRedundant;
-    r.text = fmt::format("As I said, {} is {}.", v.label, say_value(i, said_[i], nullptr));
+    const std::string value = say_value(i, said_[i], nullptr);
+    switch (task_->version() == 0 ? Voice::kPrecise : voice()) {
+      case Voice::kPrecise:
+        r.text = fmt::format("As I said, {} is {}.", v.label, value);
+        break;
+      case Voice::kCasual:
+        r.text = fmt::format("I mentioned that already: {} is {}.", v.label, value);
+        break;
+      case Voice::kScattered:
+        r.text = fmt::format("Didn't I say? {} is {}.", capitalized(v.label), value);
+        break;
+    }
     return r;
   }
   if (known_[i] == Known::kHedged || known_[i] == Known::kNoUnit) return confirm(i, rng);
@@ -112,8 +123,15 @@ UserReply Game::ask(size_t i, Rng& rng) {
   said_[i] = value;
   known_[i] = hedged ? Known::kHedged : Known::kClear;
   const std::string said = say_value(i, value, &rng);
-  r.text = hedged ? fmt::format("I think {} is {}, but I'm not completely sure.", v.label, said)
-                  : fmt::format("{} is {}.", capitalized(v.label), said);
+  if (hedged) {
+    r.text = fmt::format("I think {} is {}, but I'm not completely sure.", v.label, said);
+  } else if (task_->version() == 0 || voice() == Voice::kPrecise) {
+    r.text = fmt::format("{} is {}.", capitalized(v.label), said);
+  } else if (voice() == Voice::kCasual) {
+    r.text = fmt::format("Oh, {}? It's {}.", v.label, said);
+  } else {
+    r.text = fmt::format("Right, {} — that's {}.", v.label, said);
+  }
   return r;
 }
 
@@ -158,7 +176,9 @@ UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
   UserReply r;
   ++turns_;
   const size_t n = p_->vars.size();
-  if (!turn.act) {
+  if (!turn.act && task_->version() >= 1) {
+    r = not_acted_on(turn.text);
+  } else if (!turn.act) {
     if (task_->is_question(turn.text)) {
       // A question about something the problem does not contain.
       r.event = Event::kIrrelevant;
@@ -180,9 +200,15 @@ UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
     correct_ = turn.content.number.has_value() && p_->correct(given_, answer_);
     r.ended = true;
     const std::string ans = task_->setup().say_answer(*p_, answer_);
-    r.text = correct_ ? fmt::format("That's right: {}. Thanks!", ans)
-                      : fmt::format("Hmm, that's not right. {} should be {}.",
-                                    capitalized(p_->answer_label), ans);
+    if (correct_ || task_->version() == 0) {
+      r.text = correct_ ? fmt::format("That's right: {}. Thanks!", ans)
+                        : fmt::format("Hmm, that's not right. {} should be {}.",
+                                      capitalized(p_->answer_label), ans);
+    } else {  // v1 says which number it took as the answer
+      r.text = fmt::format("Hmm, {} isn't right. {} should be {}.",
+                           task_->setup().say_answer(*p_, round_answer(given_)),
+                           capitalized(p_->answer_label), ans);
+    }
     return r;
   } else {
     const size_t slot = task_->slot_of(*turn.act);
@@ -204,6 +230,66 @@ UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
     gave_up_ = true;
     r.ended = true;
     r.text += " Never mind, I'll work it out myself.";
+  }
+  return r;
+}
+
+Game::Voice Game::voice() const {
+  if (persona_->name == "precise") return Voice::kPrecise;
+  if (persona_->name == "scattered") return Voice::kScattered;
+  return Voice::kCasual;
+}
+
+// v1: a message the reader could not act on gets a reply that says why, in the persona's voice.
+UserReply Game::not_acted_on(std::string_view text) const {
+  using K = Understanding::Kind;
+  UserReply r;
+  const Understanding u = task_->understand(*p_, known_, text);
+  const Voice v = voice();
+  std::vector<std::string> labels;
+  for (const auto& x : p_->vars) labels.push_back(x.label);
+  switch (u.kind) {
+    case K::kSeveral: {
+      std::vector<std::string> named;
+      for (size_t i : u.slots) {
+        if (i < p_->vars.size()) named.push_back(p_->vars[i].label);
+      }
+      const std::string which = fmt::format("{}", fmt::join(named, " or "));
+      r.text = v == Voice::kPrecise  ? fmt::format("One at a time, please: which do you need first, {}?", which)
+               : v == Voice::kCasual ? fmt::format("Whoa, one thing at a time. {} first?", capitalized(which))
+                                     : fmt::format("Sorry, that's a lot at once... {}? Ask me one.", capitalized(which));
+      break;
+    }
+    case K::kUnsureAnswer: {
+      const Setup& s = task_->setup();
+      if (u.numbers.size() >= 2) {
+        r.text = fmt::format("Is your answer {} or {}? I need a single number.",
+                             s.say_answer(*p_, u.numbers[0]), s.say_answer(*p_, u.numbers[1]));
+      } else if (u.numbers.size() == 1) {
+        r.text = fmt::format("Is your answer {}? Please say it plainly.", s.say_answer(*p_, u.numbers[0]));
+      } else {
+        r.text = fmt::format("I need an actual number for {}, not an estimate in words.", p_->answer_label);
+      }
+      break;
+    }
+    case K::kUnknown:
+      r.event = Event::kIrrelevant;
+      r.text = v == Voice::kScattered
+                   ? fmt::format("But that's what I'm asking you! {} is what I need.", capitalized(p_->answer_label))
+                   : fmt::format("That's what I'd like you to work out: {}.", p_->answer_label);
+      break;
+    case K::kOutside:
+      r.event = Event::kIrrelevant;
+      r.text = fmt::format("I'm not sure, that isn't part of the problem. It only mentions {}.",
+                           fmt::join(labels, ", "));
+      break;
+    default:
+      r.text = v == Voice::kPrecise
+                   ? "I don't follow. You can ask me about a number in the problem, or give me your answer."
+               : v == Voice::kCasual
+                   ? "Sorry, I don't follow. You can ask me about the numbers in the problem, or tell me your answer."
+                   : "Hmm, I'm lost. Do you need one of the numbers, or is that your answer?";
+      break;
   }
   return r;
 }
