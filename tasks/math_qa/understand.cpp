@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "env/quantity.h"
 #include "tasks/math_qa/task.h"
@@ -86,7 +87,8 @@ const Lexicon& conclusion_cues() {
 const Lexicon& reason_cues() {
   static const Lexicon l = lexicon({"because", "since", "as", "given", "from", "using", "via",
                                     "with", "at", "for", "based on", "if", "(", "[", ":",
-                                    "—", "–", "-", "→"});
+                                    "\xE2\x80\x94", "\xE2\x80\x93", "-", "which", "thats",
+                                    "that is", "or", "ie", "i e"});
   return l;
 }
 // Whether token i is an arithmetic operator ("**" is markdown, "x" only between numbers).
@@ -255,6 +257,7 @@ struct MathQa::V1Reading {
   Tokens t;
   std::vector<Sentence> sent;
   std::vector<Q> qs;
+  mutable std::map<size_t, size_t> rivals;  // a result picked by position only -> another candidate
 
   static bool common(std::string_view w) {
     static const char* kWords[] = {
@@ -334,6 +337,13 @@ struct MathQa::V1Reading {
   // does not take them for dollars; byte offsets stay the same.
   static std::string without_math_dollars(std::string_view text) {
     std::string out(text);
+    // "a 90-minute drive": the hyphen between a number and its unit read as a space.
+    for (size_t i = 1; i + 1 < out.size(); ++i) {
+      if (out[i] == '-' && std::isdigit(static_cast<unsigned char>(out[i - 1])) &&
+          std::isalpha(static_cast<unsigned char>(out[i + 1]))) {
+        out[i] = ' ';
+      }
+    }
     bool open = false;
     for (size_t i = 0; i < out.size(); ++i) {
       if (out[i] != '$') continue;
@@ -739,7 +749,7 @@ struct MathQa::V1Reading {
       const Lexicon::Match& m = marks[mi];
       for (size_t k : c) {
         if (!usable(k)) continue;
-        if (qs[k].tb >= m.end && qs[k].tb <= m.end + 4) {
+        if (qs[k].tb >= m.end && qs[k].tb <= m.end + (mi < phrases ? 2 : 4)) {
           bool broken = false;  // another number, or a new clause, in between
           for (size_t j = m.end; j < qs[k].tb; ++j) {
             broken |= t[j].kind == Token::Kind::kNumber || t[j].is("\xE2\x80\x94") ||
@@ -772,11 +782,24 @@ struct MathQa::V1Reading {
     if (first != free.back()) {
       const size_t next = qs[free[1]].tb;
       bool reason = false, concludes = false;
+      // Weak cues ("for 4", "at 60 km/h") only when no working follows ("300 g for 4 → …").
+      bool working = false;
+      for (size_t j = qs[first].te; j < x.end; ++j) working |= equals_token(t[j]);
       for (size_t j = qs[first].te; j < next && j < x.end && j <= qs[first].te + 3; ++j) {
-        reason |= reason_cues().at(t, j, x.end).has_value() || t[j].is("or") || t[j].is("which") ||
-                  t[j].is("thats") || t[j].is("because") || t[j].is("since") ||
-                  t[j].is("roughly") || t[j].is("about") || t[j].is("approximately") ||
-                  t[j].is("around") || t[j].is("nearly") || t[j].is("ie");
+        if (t[j].is("is") || t[j].is("are") || t[j].is("was") || t[j].is("be") ||
+            t[j].is("makes") || t[j].is("gives") || t[j].is("comes") || t[j].is("equals")) {
+          break;  // "130 km/h is roughly 80.8 mph": what follows is the result
+        }
+        const auto cue = reason_cues().at(t, j, x.end);
+        const bool weak = cue && (t[j].is("for") || t[j].is("at") || t[j].is("with") ||
+                                  t[j].is("from") || t[j].is("given") || t[j].is("using") ||
+                                  t[j].is("via") || t[j].is("as") || t[j].is("if"));
+        if (cue && (!weak || !working)) reason = true;
+        if (j > qs[first].te && t[j - 1].is(",") &&
+            (t[j].is("roughly") || t[j].is("about") || t[j].is("approximately") || t[j].is("around"))) {
+          reason = true;  // "50 km, roughly 31 miles"
+        }
+        if (reason) break;
       }
       for (size_t j = qs[first].te; j < x.end; ++j) {
         concludes |= t[j].is("so") || t[j].is("therefore") || t[j].is("thus") || t[j].is("hence");
@@ -795,6 +818,31 @@ struct MathQa::V1Reading {
     }
     while (free.size() > 1 && input(qs[free.back()])) free.pop_back();
     if (strict && !conclusion_cues().find(t, x.begin, qs[free.back()].tb + 1)) return std::nullopt;
+    // Said to be the result: "… is 150", "would be $256", "so about 156 bacteria".
+    std::optional<size_t> stated;
+    for (size_t k : free) {
+      size_t j = qs[k].tb;
+      while (j > x.begin && (t[j - 1].is("about") || t[j - 1].is("roughly") || t[j - 1].is("around") ||
+                             t[j - 1].is("approximately") || t[j - 1].is("just") ||
+                             t[j - 1].is("only") || t[j - 1].is("exactly") || t[j - 1].is("nearly"))) {
+        --j;
+      }
+      if (j == x.begin) continue;
+      const Token& w = t[j - 1];
+      if (w.is("is") || w.is("be") || w.is("are") || w.is("was") || w.is("so") || w.is("thus") ||
+          w.is("therefore") || w.is("hence") || w.is("makes") || w.is("gives") || w.is("equals") ||
+          w.is("thats") || w.is("its")) {
+        stated = k;
+      }
+    }
+    if (stated) return stated;
+    // Nothing tells the result from the other numbers: the last is likelier, but not sure.
+    for (size_t k : free) {
+      if (fit(qs[k]) == fit(qs[free.back()]) && std::abs(in_answer_unit(qs[k], qs[k].value) - in_answer_unit(qs[free.back()], qs[free.back()].value)) >
+          1e-9 * std::max(1.0, std::abs(qs[k].value))) {
+        rivals[free.back()] = k;
+      }
+    }
     return free.back();
   }
 };
@@ -844,6 +892,10 @@ Understanding MathQa::understand(const Problem& p, const std::vector<Known>& kno
     const V1Reading::Q& q = r.qs[k];
     if (q.vague) {
       u.kind = K::kUnsureAnswer;
+    } else if (const auto rival = r.rivals.find(k); rival != r.rivals.end()) {
+      const V1Reading::Q& o = r.qs[rival->second];
+      u.kind = K::kUnsureAnswer;
+      u.numbers = {r.in_answer_unit(q, q.value), r.in_answer_unit(o, o.value)};
     } else if (q.other || q.unsure) {
       u.kind = K::kUnsureAnswer;
       u.numbers = {r.in_answer_unit(q, q.value)};

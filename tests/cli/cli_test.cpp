@@ -469,7 +469,7 @@ TEST(CliLeaderboard, RunVerifyAndExitCodes) {
   EXPECT_NE(r.out.find("file://"), std::string::npos) << "says where the page is\n" << r.out;
   EXPECT_NE(r.out.find("leaderboard: 32/32 episodes"), std::string::npos) << r.out;
   for (const char* f : {"leaderboard.md", "leaderboard.html", "results.csv", "results.json",
-                        "traces/math_qa-v0/random.jsonl"}) {
+                        "traces/math_qa-v1/random.jsonl"}) {
     EXPECT_TRUE(std::ifstream(out + "/" + f).good()) << f;
   }
   const auto results = nlohmann::json::parse(std::ifstream(out + "/results.json"));
@@ -485,7 +485,7 @@ TEST(CliLeaderboard, RunVerifyAndExitCodes) {
     std::ifstream in(out + "/results.csv");
     csv.assign(std::istreambuf_iterator<char>(in), {});
   }
-  std::ofstream(out + "/results.csv") << csv + "math_qa-v0,1,random,0,8,0,0.99\n";
+  std::ofstream(out + "/results.csv") << csv + "math_qa-v1,1,random,0,8,0,0.99\n";
   r = run("leaderboard --verify " + out);
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("PROBLEM results.csv"), std::string::npos) << r.out;

@@ -173,7 +173,7 @@ TEST(Leaderboard, VerifyCatchesATamperedTraceAndScore) {
   EXPECT_EQ(v.traces, 4);
 
   // 1. A user reply edited in a trace.
-  const fs::path trace = dir / "traces" / "math_qa-v0" / "random.jsonl";
+  const fs::path trace = dir / "traces" / "math_qa-v1" / "random.jsonl";
   const std::string original = test::slurp(trace);
   std::string edited = original;
   const auto pos = edited.find("\"who\":\"user\"");
@@ -183,7 +183,7 @@ TEST(Leaderboard, VerifyCatchesATamperedTraceAndScore) {
   test::write(trace, edited);
   v = verify(dir.string(), reg);
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.problems[0].find("math_qa-v0/random.jsonl:"), std::string::npos) << v.problems[0];
+  EXPECT_NE(v.problems[0].find("math_qa-v1/random.jsonl:"), std::string::npos) << v.problems[0];
   EXPECT_NE(v.problems[0].find("replay differs"), std::string::npos) << v.problems[0];
   test::write(trace, original);
   EXPECT_TRUE(verify(dir.string(), reg).ok());
@@ -238,7 +238,7 @@ TEST(Leaderboard, BadConfigurationsSayWhatIsWrong) {
     EXPECT_NE(std::string(e.what()).find("shard 3/3"), std::string::npos) << e.what();
   }
   c = small_config();
-  c.tasks = {"math_qa", "math_qa-v0"};
+  c.tasks = {"math_qa", "math_qa-v1"};
   EXPECT_THROW(run(reg, c), InvalidOption);
   c = small_config();
   c.tasks = {"no_such_task"};
