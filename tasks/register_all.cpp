@@ -20,6 +20,7 @@ void register_all(Registry& r) {
   r.add(math_qa::kName, 0, math_qa::kDefaultScenario, &math_qa::MathQa::from_file_v0);  // v0 reader
   r.add<grocery::Grocery>();
   r.add<doc_edit::DocEdit>();
+  r.add(doc_edit::kName, 0, doc_edit::kDefaultScenario, &doc_edit::DocEdit::from_file_v0);  // v0 reader
 }
 
 const Registry& builtin_registry() {

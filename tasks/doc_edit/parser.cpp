@@ -348,7 +348,29 @@ bool is_question(std::string_view raw, const std::string& n) {
 
 }  // namespace
 
+// v1 (understand.cpp) reads as a person would and says what it cannot read (user_sim.cpp).
 Parsed Game::parse(std::string_view text) const {
+  if (task_->version() == 0) return parse_v0(text);
+  using K = Understanding::Kind;
+  const Understanding u = understand(*doc_, text);
+  switch (u.kind) {
+    case K::kDraft:
+      return {DocEdit::kDraft, Content{u.draft, std::nullopt}};
+    case K::kAsk:
+      return {DocEdit::ask_act(u.dim), {}};
+    case K::kAssume:
+      // A value outside the dimension's values travels as the words said; the user corrects it.
+      return {DocEdit::assume_act(u.dim),
+              Content{u.value >= 0 ? doc_->value_name(u.dim, u.value) : u.said, std::nullopt}};
+    case K::kFinish:
+      return {DocEdit::kFinish, {}};
+    default:
+      return {};
+  }
+}
+
+// v0's reader, frozen so that v0 traces replay.
+Parsed Game::parse_v0(std::string_view text) const {
   if (auto draft = extract_draft(text)) return {DocEdit::kDraft, Content{*draft, std::nullopt}};
   const std::string n = text::normalize(text);
   const bool question = is_question(text, n);

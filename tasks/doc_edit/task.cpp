@@ -8,7 +8,8 @@
 
 namespace collab::tasks::doc_edit {
 
-DocEdit::DocEdit(Setup setup) : setup_(std::move(setup)) {
+DocEdit::DocEdit(Setup setup, int version) : setup_(std::move(setup)), version_(version) {
+  COLLAB_CHECK(version >= 0 && version <= kVersion);
   for (const char* d : kDimNames) acts_.push_back(fmt::format("ask:{}", d));
   for (const char* d : kDimNames) acts_.push_back(fmt::format("assume:{}", d));
   acts_.push_back("draft");
@@ -28,6 +29,10 @@ DocEdit::DocEdit(Setup setup) : setup_(std::move(setup)) {
 
 std::shared_ptr<const Task> DocEdit::from_file(const std::string& path) {
   return std::make_shared<const DocEdit>(Setup::load(load_scenario_file(path)));
+}
+
+std::shared_ptr<const Task> DocEdit::from_file_v0(const std::string& path) {
+  return std::make_shared<const DocEdit>(Setup::load(load_scenario_file(path)), 0);
 }
 
 // What an agent is told (env/instructions.h); a scenario's "instructions" replace it.
@@ -62,11 +67,13 @@ std::unique_ptr<Episode> DocEdit::new_episode(Rng& rng, const nlohmann::json& o)
     goal[d] = static_cast<int>(rng.below(static_cast<uint64_t>(setup_.docs[doc].values(d))));
   }
   const int opener = static_cast<int>(rng.below(setup_.openings.size()));
-  return make_game(doc, goal, opener);
+  // v1 draws the user's voice last, so that v0 and v1 draw the same documents and goals.
+  const auto voice = version_ == 0 ? Game::Voice::kFriendly : static_cast<Game::Voice>(rng.below(3));
+  return make_game(doc, goal, opener, voice);
 }
 
-std::unique_ptr<Game> DocEdit::make_game(size_t doc, Choice goal, int opener) const {
-  return std::make_unique<Game>(this, &setup_.docs.at(doc), goal, opener, setup_.patience);
+std::unique_ptr<Game> DocEdit::make_game(size_t doc, Choice goal, int opener, Game::Voice voice) const {
+  return std::make_unique<Game>(this, &setup_.docs.at(doc), goal, opener, setup_.patience, voice);
 }
 
 nlohmann::json DocEdit::scenario_info() const {
@@ -80,8 +87,9 @@ nlohmann::json DocEdit::scenario_info() const {
 
 // ---- The episode -------------------------------------------------------------------------------
 
-Game::Game(const DocEdit* task, const Document* doc, Choice goal, int opener, int patience)
-    : task_(task), doc_(doc), goal_(goal), opener_(opener), patience_(patience) {
+Game::Game(const DocEdit* task, const Document* doc, Choice goal, int opener, int patience,
+           Voice voice)
+    : task_(task), doc_(doc), goal_(goal), opener_(opener), patience_(patience), voice_(voice) {
   for (size_t d = 0; d < kDims; ++d) value_[d] = kDefaults[d];
 }
 

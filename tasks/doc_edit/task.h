@@ -16,11 +16,12 @@
 
 #include "env/task.h"
 #include "tasks/doc_edit/docs.h"
+#include "tasks/doc_edit/understand.h"
 
 namespace collab::tasks::doc_edit {
 
 inline constexpr const char* kName = "doc_edit";
-inline constexpr int kVersion = 0;
+inline constexpr int kVersion = 1;  // v0: the first reader (README "Version history")
 inline constexpr const char* kDefaultScenario = "doc_edit/base.json";
 
 class DocEdit;
@@ -33,7 +34,10 @@ std::optional<std::string> extract_draft(std::string_view text);
 
 class Game final : public EpisodeBase<Game> {
  public:
-  Game(const DocEdit* task, const Document* doc, Choice goal, int opener, int patience);
+  // v1's users answer in one of three voices (drawn per episode after the goal).
+  enum class Voice { kBrisk, kFriendly, kChatty };
+  Game(const DocEdit* task, const Document* doc, Choice goal, int opener, int patience,
+       Voice voice = Voice::kFriendly);
 
   std::string opening() const override;
   UserReply respond(const AgentTurn& turn, Rng& rng) override;  // user_sim.cpp
@@ -65,6 +69,8 @@ class Game final : public EpisodeBase<Game> {
 
  private:
   UserReply answer(size_t dim);
+  UserReply not_acted_on(std::string_view text) const;  // v1: says what it could not read
+  Parsed parse_v0(std::string_view text) const;
   UserReply assume(size_t dim, const Content& content, Rng& rng);
   UserReply react(const std::string& draft);
   std::string say_value(size_t dim, int v) const;
@@ -73,6 +79,7 @@ class Game final : public EpisodeBase<Game> {
   const Document* doc_;
   Choice goal_;  // hidden
   int opener_, patience_;
+  Voice voice_;
   std::array<Known, kDims> known_{};
   Choice value_{};
   std::string draft_;  // the latest draft as written
@@ -83,8 +90,9 @@ class Game final : public EpisodeBase<Game> {
 
 class DocEdit final : public TaskBase<Game> {
  public:
-  explicit DocEdit(Setup setup);
+  explicit DocEdit(Setup setup, int version = kVersion);
   static std::shared_ptr<const Task> from_file(const std::string& path);
+  static std::shared_ptr<const Task> from_file_v0(const std::string& path);
   static constexpr const char* kTaskName = kName;
   static constexpr int kTaskVersion = kVersion;
   static constexpr const char* kTaskDefaultScenario = kDefaultScenario;
@@ -92,7 +100,7 @@ class DocEdit final : public TaskBase<Game> {
   using TaskBase<Game>::passive;
 
   std::string name() const override { return kName; }
-  int version() const override { return kVersion; }
+  int version() const override { return version_; }
   std::string description() const override;
   std::string instructions() const override;
   int default_max_turns() const override { return kMaxTurns; }
@@ -110,7 +118,8 @@ class DocEdit final : public TaskBase<Game> {
 
   const Setup& setup() const { return setup_; }
   // A game on a given document and choice (tests, tools).
-  std::unique_ptr<Game> make_game(size_t doc, Choice goal, int opener = 0) const;
+  std::unique_ptr<Game> make_game(size_t doc, Choice goal, int opener = 0,
+                                  Game::Voice voice = Game::Voice::kFriendly) const;
 
  protected:
   Action expert(const Game& game, Rng& rng) const override;
@@ -118,6 +127,7 @@ class DocEdit final : public TaskBase<Game> {
 
  private:
   Setup setup_;
+  int version_;
 };
 
 }  // namespace collab::tasks::doc_edit

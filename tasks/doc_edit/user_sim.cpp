@@ -31,15 +31,66 @@ std::string Game::say_value(size_t dim, int v) const {
   }
 }
 
+namespace {
+
+// How a v1 user names an aspect when saying what was understood.
+const char* aspect(size_t dim) {
+  return std::array<const char*, kDims>{"the tone", "the length", "who reads it", "the format",
+                                        "what it must mention", "the title"}[dim];
+}
+
+std::string capitalized(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
+}  // namespace
+
 UserReply Game::answer(size_t dim) {
   UserReply r;
   ++questions_;
-  r.event = known_[dim] == Known::kKnown ? Event::kRedundant
-            : doc_->change[dim] > 0      ? Event::kInformative
-                                         : Event::kIrrelevant;
+  const bool repeated = known_[dim] == Known::kKnown;
+  r.event = repeated                ? Event::kRedundant
+            : doc_->change[dim] > 0 ? Event::kInformative
+                                    : Event::kIrrelevant;
   known_[dim] = Known::kKnown;
   value_[dim] = goal_[dim];
-  r.text = say_value(dim, goal_[dim]);
+  const std::string say = say_value(dim, goal_[dim]);
+  if (task_->version() == 0) {
+    r.text = say;
+  } else if (repeated) {  // v1: what was understood, in the user's voice
+    r.text = voice_ == Voice::kBrisk      ? fmt::format("Already said: {}", say)
+             : voice_ == Voice::kFriendly ? fmt::format("As I said about {}: {}", aspect(dim), say)
+                                          : fmt::format("Didn't I say? About {}: {}", aspect(dim), say);
+  } else {
+    r.text = voice_ == Voice::kBrisk      ? fmt::format("{}? {}", capitalized(aspect(dim)), say)
+             : voice_ == Voice::kFriendly ? fmt::format("About {}: {}", aspect(dim), say)
+                                          : fmt::format("Oh, {}? Good question. {}", aspect(dim), say);
+  }
+  return r;
+}
+
+// v1: a message the reader could not act on gets a reply that says why, in the user's voice.
+UserReply Game::not_acted_on(std::string_view text) const {
+  UserReply r;
+  const Understanding u = understand(*doc_, text);
+  if (u.kind == Understanding::Kind::kSeveral && u.dims.size() >= 2) {
+    const std::string which = fmt::format("{} or {}", aspect(u.dims[0]), aspect(u.dims[1]));
+    r.text = voice_ == Voice::kBrisk
+                 ? fmt::format("One thing at a time: {}?", which)
+             : voice_ == Voice::kFriendly
+                 ? fmt::format("One at a time, please: which do you want first, {}?", which)
+                 : fmt::format("Oh, that's a lot at once! Ask me one: {}?", which);
+    return r;
+  }
+  r.text = voice_ == Voice::kBrisk
+               ? "Not sure what you mean. Ask about the tone, length, readers, format, what it must "
+                 "mention or the title, or show me a draft."
+           : voice_ == Voice::kFriendly
+               ? "Sorry, I'm not sure what you're asking. You can ask me about the tone, the length, "
+                 "who reads it, the format, what it must mention or the title, or show me a draft."
+               : "Hmm, I'm lost. Are you asking me about how I want it (the tone, the length, the "
+                 "readers, the format, what's in it, the title), or showing me a draft?";
   return r;
 }
 
@@ -47,16 +98,36 @@ UserReply Game::assume(size_t dim, const Content& content, Rng& rng) {
   UserReply r;
   ++assumptions_;
   int v = value_[dim];
+  bool named = false;
   for (int k = 0; k < doc_->values(dim); ++k) {
-    if (doc_->value_name(dim, k) == content.body) v = k;
+    if (doc_->value_name(dim, k) == content.body) v = k, named = true;
+  }
+  if (task_->version() >= 1 && !named) {
+    // v1: a value that is none of the dimension's (the words said): the user says what they want.
+    if (known_[dim] == Known::kKnown) r.event = Event::kIgnored;
+    r.text = fmt::format("Not quite. {}", say_value(dim, goal_[dim]));
+    known_[dim] = Known::kKnown;
+    value_[dim] = goal_[dim];
+    return r;
   }
   if (known_[dim] == Known::kKnown && v != value_[dim]) r.event = Event::kIgnored;
-  if (v == goal_[dim]) {
+  if (v == goal_[dim] && task_->version() >= 1) {
+    const std::string said = doc_->value_name(dim, v);
+    r.text = voice_ == Voice::kBrisk      ? fmt::format("Yes, {} is right.", said)
+             : voice_ == Voice::kFriendly ? fmt::format("Yes, {} works for {}.", said, aspect(dim))
+                                          : fmt::format("Oh yes, {}! That's what I had in mind.", said);
+    if (known_[dim] != Known::kKnown) known_[dim] = Known::kAssumed;
+    value_[dim] = v;
+  } else if (v == goal_[dim]) {
     r.text = "Sure, that works.";
     if (known_[dim] != Known::kKnown) known_[dim] = Known::kAssumed;
     value_[dim] = v;
   } else if (known_[dim] == Known::kKnown || rng.bernoulli(task_->setup().assume_correction)) {
-    r.text = fmt::format("Actually, no. {}", say_value(dim, goal_[dim]));
+    r.text = task_->version() == 0
+                 ? fmt::format("Actually, no. {}", say_value(dim, goal_[dim]))
+             : doc_->value_name(dim, v) == "none"
+                 ? fmt::format("Actually, I do want one. {}", say_value(dim, goal_[dim]))
+                 : fmt::format("Actually, not {}. {}", doc_->value_name(dim, v), say_value(dim, goal_[dim]));
     known_[dim] = Known::kKnown;
     value_[dim] = goal_[dim];
   } else {
@@ -133,7 +204,9 @@ UserReply Game::react(const std::string& draft) {
 UserReply Game::respond(const AgentTurn& turn, Rng& rng) {
   UserReply r;
   ++turns_;
-  if (!turn.act) {
+  if (!turn.act && task_->version() >= 1) {
+    r = not_acted_on(turn.text);
+  } else if (!turn.act) {
     r.text = "Sorry, I'm not sure what you mean. You can ask me how I want it, or show me a draft.";
   } else if (*turn.act < DocEdit::assume_act(0)) {
     r = answer(static_cast<size_t>(*turn.act));
