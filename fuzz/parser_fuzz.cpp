@@ -2,7 +2,7 @@
 // quantity reader (env/quantity.h) on each turn, and the text
 // channel of Env::step (Action::from_text), for every registered id: twenty_questions v0, v1
 // (legacy parser) and v2, guess_number, math_qa v0 and v1 (its reader on the shared quantity
-// reader), grocery, doc_edit.
+// reader), grocery, doc_edit v0 and v1 (its reader of aspects, assumptions and drafts).
 //
 // Input: "<env id> <seed>\n<turn>\n<turn>…" (a bare or unknown id picks one by hash); when the
 // turns hold an ASCII record separator (0x1e), they are split there instead, so that a turn may
